@@ -1,0 +1,5 @@
+"""`python -m tflint`."""
+
+from tflint.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""What one `tflint` invocation does, given already-parsed options; returns the exit code."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tflint.config import ConfigError, Settings, load_settings
+from tflint.report import REPORTERS
+from tflint.rules import RULES, is_known_prefix, rule_doc
+from tflint.runner import RunResult, lint_paths, lint_stdin
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+REPORT_BUG = "please report it at https://github.com/tflint-dev/tflint/issues with the file"
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit 2 with the message."""
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...] = ()
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    output_format: str = "text"
+    exit_zero: bool = False
+    stdin_filename: str | None = None
+    config: Path | None = None
+    verify: bool = False
+    device: str = "auto"
+    verify_timeout: float = 60.0
+    python: str | None = None
+    verbose: bool = False
+
+
+def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    codes = tuple(code.strip().upper() for value in values for code in value.split(",") if code)
+    for code in codes:
+        if not is_known_prefix(code):
+            raise UsageError(f"unknown rule code or prefix `{code}`")
+    return codes
+
+
+def effective_settings(options: Options) -> Settings:
+    start = Path(options.paths[0]) if options.paths and options.paths[0] != "-" else Path.cwd()
+    if start.is_file() or not start.exists():
+        start = start.parent if str(start.parent) else Path.cwd()
+    settings = load_settings(options.config, start)
+    return replace(
+        settings,
+        select=options.select if options.select is not None else settings.select,
+        ignore=settings.ignore + options.ignore,
+        extend_select=settings.extend_select + options.extend_select,
+    )
+
+
+def explain(code: str) -> int:
+    code = code.strip().upper()
+    rule = RULES.get(code)
+    doc = rule_doc(code) if rule else None
+    if rule is None or doc is None:
+        print(f"error: unknown rule `{code}`; known: {', '.join(RULES)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(doc, end="" if doc.endswith("\n") else "\n")
+    return EXIT_CLEAN
+
+
+def run(options: Options) -> int:
+    try:
+        settings = effective_settings(options)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if options.paths == ("-",):
+        result = lint_stdin(sys.stdin.buffer.read(), options.stdin_filename or "-", settings)
+    else:
+        paths = [Path(p) for p in (options.paths or (".",))]
+        result = lint_paths(paths, settings)
+    if options.verify and result.diagnostics:
+        verified = _verify(result, options)
+        if verified is not None:
+            return verified
+    sys.stdout.write(REPORTERS[options.output_format](result))
+    return exit_code(result, options)
+
+
+def _verify(result: RunResult, options: Options) -> int | None:
+    from tflint.verify import VerifyError, verify_diagnostics  # imports TF lazily
+
+    try:
+        result.diagnostics = verify_diagnostics(
+            result.diagnostics,
+            device=options.device,
+            timeout=options.verify_timeout,
+            python=options.python,
+        )
+    except VerifyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    return None
+
+
+def exit_code(result: RunResult, options: Options) -> int:
+    for filename, message in result.internal_errors:
+        print(f"error: internal error while linting {filename}: {message}", file=sys.stderr)
+    if result.internal_errors:
+        print(f"error: this is a bug in tflint; {REPORT_BUG}", file=sys.stderr)
+        return EXIT_ERROR
+    if result.diagnostics and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN

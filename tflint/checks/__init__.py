@@ -1,0 +1,31 @@
+"""All checks; adding a rule family is one module and one line here."""
+
+from tflint.checks.base import Check
+from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
+from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
+from tflint.checks.side_effects import (
+    PrintCheck,
+    PythonClockCheck,
+    PythonIOCheck,
+    PythonRandomCheck,
+)
+from tflint.checks.state import AttributeStateCheck, OuterStateCheck
+from tflint.checks.variables import ConfigLostCheck, VariableInGraphCheck, WeightsInCallCheck
+
+ALL_CHECKS: tuple[type[Check], ...] = (
+    PrintCheck,
+    PythonIOCheck,
+    PythonRandomCheck,
+    PythonClockCheck,
+    OuterStateCheck,
+    AttributeStateCheck,
+    NumpyCallCheck,
+    TensorNumpyCheck,
+    NumpyDtypeLeakCheck,
+    VariableInGraphCheck,
+    WeightsInCallCheck,
+    ConfigLostCheck,
+    ScalarArgumentCheck,
+    FunctionRecreatedCheck,
+    RunEagerlyCheck,
+)

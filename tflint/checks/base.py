@@ -1,0 +1,276 @@
+"""What a check sees: the file's graph-code map, where the walk is, and a way to report.
+
+A check is a class with `codes` and `visit_<NodeType>(self, node, ctx)` /
+`leave_<NodeType>(self, node, ctx)` methods. All checks run together in one walk of the tree
+(TorchFix's batched traversal), so adding a rule costs one more method call per matching node,
+not one more walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+
+from tflint.context import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
+from tflint.diagnostics import Applicability
+from tflint.names import ImportMap, target_names
+
+# Attributes of a tensor that are Python values at trace time (static shape information).
+STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "name", "device", "graph"})
+# tf.* callables that do not return tensors.
+_NON_TENSOR_TF = frozenset(
+    {
+        "tensorflow.TensorShape", "tensorflow.TensorSpec", "tensorflow.DType",
+        "tensorflow.as_dtype", "tensorflow.function", "tensorflow.GradientTape",
+        "tensorflow.name_scope", "tensorflow.device", "tensorflow.print", "tensorflow.Module",
+        "tensorflow.get_static_value", "tensorflow.executing_eagerly", "tensorflow.TensorArray",
+    }
+)  # fmt: skip
+_TENSOR_NAMESPACES = (
+    "tensorflow.math.", "tensorflow.linalg.", "tensorflow.nn.", "tensorflow.random.",
+    "tensorflow.signal.", "tensorflow.image.", "tensorflow.strings.", "tensorflow.sparse.",
+    "tensorflow.ragged.", "tensorflow.bitwise.", "tensorflow.raw_ops.", "tensorflow.dtypes.cast",
+    "keras.ops.", "keras.random.", "keras.activations.",
+)  # fmt: skip
+# Parameter names that conventionally carry Python flags, not tensors.
+FLAG_PARAMETERS = frozenset({"self", "cls", "training", "mask", "kwargs", "args"})
+
+
+@dataclass
+class FixPlan:
+    """A fix as node replacements; the engine turns it into text edits once positions exist."""
+
+    message: str
+    applicability: Applicability
+    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
+    needs_tensorflow_import: bool = False
+
+
+@dataclass
+class Frame:
+    """One function (or lambda, or class body) the walk is inside."""
+
+    node: FunctionNode | cst.ClassDef | None
+    symbol: str | None
+    reason: GraphReason | None
+    class_name: str | None = None
+    _tensor_names: set[str] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Report:
+    node: cst.CSTNode
+    code: str
+    message: str
+    symbol: str | None
+    fix: FixPlan | None
+
+
+class FileContext:
+    """Per-file state shared by all checks during the walk."""
+
+    def __init__(
+        self, filename: str, graph: GraphContext, enabled: frozenset[str], is_test_file: bool
+    ) -> None:
+        self.filename = filename
+        self.graph = graph
+        self.imports: ImportMap = graph.imports
+        self.enabled = enabled
+        self.is_test_file = is_test_file
+        self.frames: list[Frame] = [Frame(None, None, None)]
+        self.ancestors: list[cst.CSTNode] = []
+        self.reports: list[Report] = []
+
+    # -- where we are ------------------------------------------------------------------------
+
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+    @property
+    def in_graph(self) -> bool:
+        return self.frame.reason is not None
+
+    @property
+    def function(self) -> FunctionNode | None:
+        for frame in reversed(self.frames):
+            if isinstance(frame.node, cst.FunctionDef | cst.Lambda):
+                return frame.node
+        return None
+
+    def enclosing_method(self) -> tuple[str, cst.FunctionDef] | None:
+        """(class name, method) when the innermost function is a method of a class."""
+        frame = self.frame
+        if isinstance(frame.node, cst.FunctionDef) and frame.class_name is not None:
+            return frame.class_name, frame.node
+        return None
+
+    def class_kind(self) -> KerasKind | None:
+        return self.graph.class_kind(self.frame.class_name)
+
+    def where(self) -> str:
+        """Why the current code is graph code, for messages."""
+        reason = self.frame.reason
+        return reason.text if reason else ""
+
+    def parent(self, depth: int = 1) -> cst.CSTNode | None:
+        index = len(self.ancestors) - 1 - depth
+        return self.ancestors[index] if index >= 0 else None
+
+    def enclosing(self) -> Iterator[cst.CSTNode]:
+        """Ancestors of the current node, innermost first (excluding the node itself)."""
+        return reversed(self.ancestors[:-1])
+
+    # -- resolution --------------------------------------------------------------------------
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        return self.imports.resolve(node)
+
+    def self_name(self) -> str | None:
+        """The first parameter's name of the enclosing method (normally `self`)."""
+        method = self.enclosing_method()
+        if method is None:
+            return None
+        params = method[1].params.params
+        return params[0].name.value if params else None
+
+    def tensor_names(self) -> set[str]:
+        """Names in the innermost function that hold tensor values (flow-insensitive)."""
+        frame = next(
+            (f for f in reversed(self.frames) if isinstance(f.node, cst.FunctionDef | cst.Lambda)),
+            None,
+        )
+        if frame is None:
+            return set()
+        if frame._tensor_names is None:
+            frame._tensor_names = set()  # guards recursion through is_tensor
+            frame._tensor_names = self._infer_tensor_names(frame)
+        return frame._tensor_names
+
+    def _infer_tensor_names(self, frame: Frame) -> set[str]:
+        node = frame.node
+        assert isinstance(node, cst.FunctionDef | cst.Lambda)
+        names = {
+            param.name.value
+            for param in node.params.params + node.params.kwonly_params
+            if param.name.value not in FLAG_PARAMETERS and not _literal_default(param)
+        }
+        if frame.class_name is not None and isinstance(node, cst.FunctionDef):
+            params = node.params.params
+            if params:
+                names.discard(params[0].name.value)
+        if frame.reason is None:
+            names.clear()  # eager code: parameters may be anything
+        frame._tensor_names = names
+        assignments = _collect_assignments(node)
+        for _ in range(2):
+            for targets, value in assignments:
+                if self.is_tensor(value):
+                    names.update(targets)
+        return names
+
+    def is_tensor(self, node: cst.BaseExpression) -> bool:
+        """Whether an expression evidently holds a tensor value (see RULES.md)."""
+        if isinstance(node, cst.Name):
+            return node.value in self.tensor_names()
+        if isinstance(node, cst.Attribute):
+            if node.attr.value in STATIC_ATTRIBUTES:
+                return False
+            return self.is_tensor(node.value) and node.attr.value in ("T", "real", "imag")
+        if isinstance(node, cst.Subscript):
+            return self.is_tensor(node.value)
+        if isinstance(node, cst.BinaryOperation):
+            return self.is_tensor(node.left) or self.is_tensor(node.right)
+        if isinstance(node, cst.UnaryOperation):
+            return self.is_tensor(node.expression)
+        if isinstance(node, cst.Call):
+            return self._call_returns_tensor(node)
+        return False
+
+    def _call_returns_tensor(self, call: cst.Call) -> bool:
+        qualname = self.qualname(call.func)
+        if qualname is not None:
+            if qualname in _NON_TENSOR_TF:
+                return False
+            head = qualname.rsplit(".", 1)[0]
+            if head == "tensorflow" or qualname.startswith(_TENSOR_NAMESPACES):
+                return True
+            if qualname.startswith("builtins."):
+                return False
+        func = call.func
+        # Sub-layers and same-module helpers fed tensors return tensors.
+        is_self_attribute = (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == self.self_name()
+        )
+        is_local_function = isinstance(func, cst.Name) and func.value in self.graph.module_functions
+        if is_self_attribute or is_local_function:
+            return any(self.is_tensor(arg.value) for arg in call.args)
+        return False
+
+    def is_tf_function_call(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Call) and self.qualname(node.func) in TF_FUNCTION
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def report(
+        self, node: cst.CSTNode, code: str, message: str, fix: FixPlan | None = None
+    ) -> None:
+        if code in self.enabled:
+            self.reports.append(Report(node, code, message, self.frame.symbol, fix))
+
+    def tensorflow_alias(self) -> tuple[str, bool]:
+        """The module's own alias of tensorflow, or ("tf", True) when an import must be added."""
+        aliases = self.imports.aliases_of("tensorflow")
+        return (aliases[0], False) if aliases else ("tf", True)
+
+
+def _literal_default(param: cst.Param) -> bool:
+    default = param.default
+    if default is None:
+        return False
+    if isinstance(default, cst.UnaryOperation):
+        default = default.expression
+    return isinstance(default, cst.BaseNumber | cst.BaseString) or (
+        isinstance(default, cst.Name) and default.value in ("None", "True", "False")
+    )
+
+
+def _collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExpression]]:
+    collector = _AssignmentCollector()
+    node.body.visit(collector)
+    return collector.assignments
+
+
+class _AssignmentCollector(cst.CSTVisitor):
+    """Assignments in one function body, not descending into nested functions."""
+
+    def __init__(self) -> None:
+        self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = [name for target in node.targets for name in target_names(target.target)]
+        self.assignments.append((names, node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.assignments.append((target_names(node.target), node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.assignments.append((target_names(node.target), node.value))
+
+
+class Check:
+    """Base class of a rule family; see the module docstring."""
+
+    codes: ClassVar[frozenset[str]] = frozenset()

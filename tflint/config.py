@@ -1,0 +1,160 @@
+"""`[tool.tflint]` in pyproject.toml (or `--config PATH`) → a frozen Settings object.
+
+Every key is validated; a bad one is a ConfigError naming it, which the CLI turns into exit 2.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from tflint.rules import is_known_prefix, select_codes
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
+    "__pypackages__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".tflint_cache",
+    ".ipynb_checkpoints", "build", "dist", "node_modules", "site-packages",
+)  # fmt: skip
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores"))
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    source: Path | None = None
+
+    @property
+    def enabled(self) -> frozenset[str]:
+        return select_codes(self.select + self.extend_select, self.ignore)
+
+    def codes_for(self, path: str) -> frozenset[str]:
+        """Enabled codes for one file, after per-file-ignores."""
+        enabled = self.enabled
+        relative = self.relative(path)
+        for pattern, codes in self.per_file_ignores:
+            if _glob_matches(relative, pattern):
+                enabled = enabled - select_codes(codes, ())
+        return enabled
+
+    def is_excluded(self, path: str) -> bool:
+        relative = self.relative(path)
+        parts = PurePath(relative).parts
+        return any(
+            _glob_matches(relative, pattern) or any(fnmatch.fnmatchcase(p, pattern) for p in parts)
+            for pattern in self.exclude + self.extend_exclude
+        )
+
+    def relative(self, path: str) -> str:
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return PurePath(path).as_posix()
+
+    def fingerprint(self) -> str:
+        """A stable digest of everything that changes lint results (for the cache key)."""
+        data = [sorted(self.enabled), [list(p) for p in self.per_file_ignores]]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+
+def _glob_matches(relative: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(
+        PurePath(relative).name, pattern
+    )
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.tflint] table, from `start` upwards."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # someone else's broken pyproject is not our config
+            if "tflint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(config_path: Path | None, start: Path) -> Settings:
+    """Settings from an explicit file, else from the nearest pyproject.toml, else defaults."""
+    explicit = config_path is not None
+    path = config_path if explicit else find_config(start)
+    if path is None:
+        return Settings(root=start.resolve())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    table = data.get("tool", {}).get("tflint") if path.name == "pyproject.toml" else data
+    if table is None:
+        if explicit:
+            raise ConfigError(f"{path}: no [tool.tflint] table")
+        table = {}
+    return settings_from_table(table, path)
+
+
+def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.tflint] must be a table")
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key `{unknown[0]}` in [tool.tflint] "
+            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+        )
+    values: dict[str, tuple[str, ...]] = {}
+    for key in _LIST_KEYS:
+        if key in table:
+            values[key] = _string_list(table[key], key, path)
+    for key in ("select", "ignore", "extend-select"):
+        for prefix in values.get(key, ()):
+            if not is_known_prefix(prefix):
+                raise ConfigError(f"{path}: `{key}` has unknown rule code or prefix `{prefix}`")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{path}: `per-file-ignores` must be a table of pattern = [codes]")
+    per_file_ignores = []
+    for pattern, codes in per_file.items():
+        listed = _string_list(codes, f"per-file-ignores.{pattern}", path)
+        for prefix in listed:
+            if not is_known_prefix(prefix):
+                raise ConfigError(
+                    f"{path}: `per-file-ignores.{pattern}` has unknown rule code `{prefix}`"
+                )
+        per_file_ignores.append((pattern, listed))
+    return Settings(
+        root=path.parent.resolve(),
+        select=values.get("select", ("ALL",)),
+        ignore=values.get("ignore", ()),
+        extend_select=values.get("extend-select", ()),
+        exclude=values.get("exclude", DEFAULT_EXCLUDE),
+        extend_exclude=values.get("extend-exclude", ()),
+        per_file_ignores=tuple(per_file_ignores),
+        source=path,
+    )
+
+
+def _string_list(value: object, key: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: `{key}` must be a list of strings, got {value!r}")
+    return tuple(value)

@@ -1,0 +1,488 @@
+"""Which code is graph code: the functions TensorFlow traces, and why.
+
+Graph code (DESIGN.md): bodies of tf.function-decorated or -wrapped functions, Keras methods
+that fit/evaluate/predict trace, functions passed to tf.data transformations and TF
+higher-order ops, and same-module functions and `self.` methods called from any of those.
+Not graph code: tf.py_function / tf.numpy_function bodies, `do_not_convert` functions, code
+under `tf.init_scope()`, and anything only reached eagerly.
+
+Everything is resolved through the module's imports (names.ImportMap), never by spelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+import libcst as cst
+
+from tflint.names import ImportMap, dotted_name, target_names
+
+FunctionNode = cst.FunctionDef | cst.Lambda
+
+
+class KerasKind(StrEnum):
+    LAYER = "Layer"
+    LOSS = "Loss"
+    METRIC = "Metric"
+
+
+# Methods Keras traces (run under tf.function by fit/evaluate/predict), per component kind.
+TRACED_METHODS: dict[KerasKind, frozenset[str]] = {
+    KerasKind.LAYER: frozenset({"call", "train_step", "test_step", "predict_step"}),
+    KerasKind.LOSS: frozenset({"call"}),
+    KerasKind.METRIC: frozenset({"update_state", "result"}),
+}
+
+DATASET_TRANSFORMS = frozenset({"map", "filter", "flat_map", "interleave", "reduce", "scan"})
+_DATASET_METHODS = frozenset(
+    {
+        "apply", "batch", "cache", "concatenate", "enumerate", "filter", "flat_map",
+        "from_generator", "from_tensor_slices", "from_tensors", "interleave", "list_files",
+        "map", "padded_batch", "prefetch", "range", "rebatch", "repeat", "shard", "shuffle",
+        "skip", "take", "unbatch", "window", "with_options", "zip", "ragged_batch",
+        "bucket_by_sequence_length",
+    }
+)  # fmt: skip
+_PY_FUNCTIONS = frozenset(
+    {
+        "tensorflow.py_function",
+        "tensorflow.numpy_function",
+        "tensorflow.compat.v1.py_func",
+        "tensorflow.compat.v1.numpy_function",
+    }
+)
+_DO_NOT_CONVERT = frozenset(
+    {"tensorflow.autograph.experimental.do_not_convert", "tensorflow.autograph.do_not_convert"}
+)
+TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v1.function"})
+
+
+def keras_kind(qualname: str) -> KerasKind | None:
+    """The component kind of a Keras base class, from its canonical qualified name."""
+    if qualname in ("keras.Layer", "keras.Model", "keras.Sequential") or qualname.startswith(
+        ("keras.layers.", "keras.models.", "keras.engine.")
+    ):
+        return KerasKind.LAYER
+    if qualname == "keras.Loss" or qualname.startswith("keras.losses."):
+        return KerasKind.LOSS
+    if qualname == "keras.Metric" or qualname.startswith("keras.metrics."):
+        return KerasKind.METRIC
+    return None
+
+
+@dataclass(frozen=True)
+class GraphReason:
+    """Why a function is graph code; `autograph` is False where Keras traces it as plain
+    Python (Keras 3 never applies AutoGraph) or the tf.function says autograph=False."""
+
+    text: str
+    autograph: bool = True
+
+
+@dataclass
+class ClassInfo:
+    node: cst.ClassDef
+    methods: dict[str, cst.FunctionDef]
+    base_qualnames: list[str]
+    local_bases: list[str]
+    kind: KerasKind | None = None
+
+
+@dataclass(frozen=True)
+class TfFunctionInfo:
+    """A name bound to a tf.function; `fixed_signature` when Python scalars cannot retrace it."""
+
+    name: str
+    fixed_signature: bool
+
+
+@dataclass
+class _FunctionIndex:
+    """What the pre-pass learned about one function: where it lives and whom it calls."""
+
+    node: FunctionNode
+    enclosing_class: str | None
+    enclosing_function: FunctionNode | None
+    local_defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    calls: list[cst.Call] = field(default_factory=list)
+
+
+def tf_function_call_options(
+    decorator: cst.BaseExpression, imports: ImportMap
+) -> dict[str, cst.BaseExpression] | None:
+    """Keyword arguments of a tf.function decorator/call (empty for a bare `@tf.function`),
+    or None when the expression is not tf.function."""
+    if isinstance(decorator, cst.Call):
+        if imports.resolve(decorator.func) in TF_FUNCTION:
+            return {a.keyword.value: a.value for a in decorator.args if a.keyword is not None}
+        return None
+    if imports.resolve(decorator) in TF_FUNCTION:
+        return {}
+    return None
+
+
+def _has_fixed_signature(options: dict[str, cst.BaseExpression]) -> bool:
+    if "input_signature" in options and not _is_none(options["input_signature"]):
+        return True
+    flag = options.get("reduce_retracing") or options.get("experimental_relax_shapes")
+    return isinstance(flag, cst.Name) and flag.value == "True"
+
+
+def _autograph_enabled(options: dict[str, cst.BaseExpression]) -> bool:
+    flag = options.get("autograph")
+    return not (isinstance(flag, cst.Name) and flag.value == "False")
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+class GraphContext:
+    """The graph-code map of one module."""
+
+    def __init__(self, module: cst.Module, imports: ImportMap) -> None:
+        self.imports = imports
+        self.classes: dict[str, ClassInfo] = {}
+        self.module_functions: dict[str, cst.FunctionDef] = {}
+        self.tf_functions: dict[str, TfFunctionInfo] = {}
+        self.graph: dict[FunctionNode, GraphReason] = {}
+        self.exempt: set[FunctionNode] = set()
+        self._index: dict[FunctionNode, _FunctionIndex] = {}
+        self._dataset_names: set[str] = set()
+        self._assigned_from: dict[tuple[str, ...], frozenset[str]] = {}
+        indexer = _Indexer(self)
+        module.visit(indexer)
+        self._classify_classes()
+        self.assignments = indexer.assignments
+        self._find_dataset_names(indexer.assignments)
+        self._find_roots(indexer)
+        self._propagate()
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def reason(self, node: FunctionNode) -> GraphReason | None:
+        return self.graph.get(node)
+
+    def class_kind(self, name: str | None) -> KerasKind | None:
+        info = self.classes.get(name) if name else None
+        return info.kind if info else None
+
+    @cached_property
+    def assigned_names(self) -> frozenset[str]:
+        """Every plain name assigned anywhere in the module."""
+        return frozenset(name for targets, _ in self.assignments for name in targets)
+
+    def names_assigned_from(self, qualname_prefixes: tuple[str, ...]) -> frozenset[str]:
+        """Names anywhere in the module assigned from a call of one of these APIs
+        (e.g. loggers from `logging.getLogger`, generators from `numpy.random.default_rng`)."""
+        if qualname_prefixes in self._assigned_from:
+            return self._assigned_from[qualname_prefixes]
+        names: set[str] = set()
+        for targets, value in self.assignments:
+            if isinstance(value, cst.Call):
+                qualname = self.imports.resolve(value.func)
+                if qualname is not None and qualname.startswith(qualname_prefixes):
+                    names.update(targets)
+        self._assigned_from[qualname_prefixes] = frozenset(names)
+        return self._assigned_from[qualname_prefixes]
+
+    def is_exempt(self, node: FunctionNode) -> bool:
+        return node in self.exempt
+
+    def find_method(self, class_name: str, method: str) -> cst.FunctionDef | None:
+        """A method of a same-module class or of its same-module bases."""
+        seen: set[str] = set()
+        pending = [class_name]
+        while pending:
+            name = pending.pop(0)
+            info = self.classes.get(name)
+            if info is None or name in seen:
+                continue
+            seen.add(name)
+            if method in info.methods:
+                return info.methods[method]
+            pending.extend(info.local_bases)
+        return None
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _classify_classes(self) -> None:
+        for info in self.classes.values():
+            info.kind = next(filter(None, map(keras_kind, info.base_qualnames)), None)
+        changed = True
+        while changed:  # kinds flow down same-module inheritance chains
+            changed = False
+            for info in self.classes.values():
+                if info.kind is None:
+                    for base in info.local_bases:
+                        base_info = self.classes.get(base)
+                        if base_info is not None and base_info.kind is not None:
+                            info.kind = base_info.kind
+                            changed = True
+                            break
+
+    def _find_dataset_names(self, assignments: list[tuple[list[str], cst.BaseExpression]]) -> None:
+        for _ in range(3):  # a few rounds settle `ds = ds.map(...)` chains
+            for names, value in assignments:
+                if self.is_dataset(value):
+                    self._dataset_names.update(names)
+
+    def is_dataset(self, node: cst.BaseExpression) -> bool:
+        """Whether an expression evidently holds a tf.data.Dataset."""
+        while True:
+            if isinstance(node, cst.Name):
+                return node.value in self._dataset_names or _looks_like_dataset_name(node.value)
+            if isinstance(node, cst.Attribute):
+                qualname = self.imports.resolve(node)
+                if qualname is not None and qualname.startswith("tensorflow.data."):
+                    return True
+                return _looks_like_dataset_name(node.attr.value)
+            if not isinstance(node, cst.Call):
+                return False
+            qualname = self.imports.resolve(node.func)
+            if qualname is not None:
+                return qualname.startswith("tensorflow.data.") or (
+                    qualname.startswith("keras.utils.") and "dataset" in qualname
+                )
+            if not isinstance(node.func, cst.Attribute):
+                return False
+            if node.func.attr.value not in _DATASET_METHODS:
+                return False
+            node = node.func.value
+
+    def _mark(self, node: FunctionNode | None, reason: GraphReason) -> None:
+        if node is not None and node not in self.graph and node not in self.exempt:
+            self.graph[node] = reason
+
+    def _find_roots(self, indexer: _Indexer) -> None:
+        for func in indexer.exempt_functions:
+            self.exempt.add(func)
+        for func, options in indexer.decorated:
+            self._mark(
+                func, GraphReason("decorated with @tf.function", _autograph_enabled(options))
+            )
+        for class_name, info in self.classes.items():
+            if info.kind is None:
+                continue
+            for method_name in TRACED_METHODS[info.kind]:
+                method = self.find_method(class_name, method_name)
+                self._mark(
+                    method,
+                    GraphReason(f"Keras traces `{class_name}.{method_name}`", autograph=False),
+                )
+        for scope, target, reason in indexer.wrapped:
+            self._mark(self._resolve_function(target, scope), reason)
+        for scope, call in indexer.transform_calls:
+            assert isinstance(call.func, cst.Attribute)
+            if not self.is_dataset(call.func.value):
+                continue
+            method = call.func.attr.value
+            if method in ("reduce", "scan"):
+                func = _argument(call, 1, f"{method}_func")
+            else:
+                func = _argument(call, 0, "predicate" if method == "filter" else f"{method}_func")
+            if func is not None:
+                self._mark(
+                    self._resolve_function(func, scope), GraphReason(f"traced by Dataset.{method}")
+                )
+
+    def _resolve_function(
+        self, target: cst.BaseExpression, scope: FunctionNode | None
+    ) -> FunctionNode | None:
+        """The function a Name/`self.method`/lambda expression refers to, seen from `scope`."""
+        if isinstance(target, cst.Lambda):
+            return target
+        if isinstance(target, cst.Name):
+            while scope is not None:
+                entry = self._index.get(scope)
+                if entry is None:
+                    break
+                if target.value in entry.local_defs:
+                    return entry.local_defs[target.value]
+                scope = entry.enclosing_function
+            return self.module_functions.get(target.value)
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in ("self", "cls")
+            and scope is not None
+        ):
+            entry = self._index.get(scope)
+            if entry is not None and entry.enclosing_class is not None:
+                return self.find_method(entry.enclosing_class, target.attr.value)
+        return None
+
+    def _propagate(self) -> None:
+        pending = list(self.graph)
+        while pending:
+            caller = pending.pop()
+            entry = self._index.get(caller)
+            if entry is None:
+                continue
+            caller_reason = self.graph[caller]
+            symbol = _describe(caller)
+            for call in entry.calls:
+                if self.imports.resolve(call.func) in _PY_FUNCTIONS:
+                    continue
+                targets: list[cst.BaseExpression] = [call.func]
+                qualname = self.imports.resolve(call.func)
+                if qualname is not None and qualname.startswith(("tensorflow.", "keras.ops.")):
+                    targets.extend(arg.value for arg in call.args)  # tf.cond/map_fn/while_loop
+                for target in targets:
+                    callee = self._resolve_function(target, caller)
+                    if callee is None or callee in self.graph or callee in self.exempt:
+                        continue
+                    self.graph[callee] = GraphReason(
+                        f"called from graph code `{symbol}`", caller_reason.autograph
+                    )
+                    pending.append(callee)
+
+
+def _describe(node: FunctionNode) -> str:
+    return node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+
+
+def _looks_like_dataset_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ("ds", "dataset") or lowered.endswith(("_ds", "_dataset", "dataset"))
+
+
+class _Indexer(cst.CSTVisitor):
+    """One pre-pass collecting classes, functions, calls and the graph-code roots."""
+
+    def __init__(self, context: GraphContext) -> None:
+        self.context = context
+        self.imports = context.imports
+        self.function_stack: list[FunctionNode] = []
+        self.class_stack: list[str] = []
+        self.decorated: list[tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = []
+        self.wrapped: list[tuple[FunctionNode | None, cst.BaseExpression, GraphReason]] = []
+        self.exempt_functions: list[FunctionNode] = []
+        self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
+        self._pending_exempt: list[tuple[FunctionNode | None, cst.BaseExpression]] = []
+        self.transform_calls: list[tuple[FunctionNode | None, cst.Call]] = []
+
+    _class_depth_at_function: list[int]
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self._class_depth_at_function = []
+        return True
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for scope, target in self._pending_exempt:
+            func = self.context._resolve_function(target, scope)
+            if func is not None:
+                self.exempt_functions.append(func)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        base_qualnames: list[str] = []
+        local_bases: list[str] = []
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            qualname = self.imports.resolve(base.value)
+            if qualname is not None:
+                base_qualnames.append(qualname)
+            name = dotted_name(base.value)
+            if name is not None and "." not in name:
+                local_bases.append(name)
+        methods = {
+            statement.name.value: statement
+            for statement in node.body.body
+            if isinstance(statement, cst.FunctionDef)
+        }
+        if not self.function_stack:
+            self.context.classes[node.name.value] = ClassInfo(
+                node, methods, base_qualnames, local_bases
+            )
+        self.class_stack.append(node.name.value)
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    def _enter_function(self, node: FunctionNode) -> None:
+        enclosing_function = self.function_stack[-1] if self.function_stack else None
+        in_class_body = bool(self.class_stack) and (
+            not self._class_depth_at_function
+            or self._class_depth_at_function[-1] < len(self.class_stack)
+        )
+        enclosing_class = self.class_stack[-1] if in_class_body else None
+        if enclosing_class is None and enclosing_function is not None:
+            enclosing_class = self.context._index[enclosing_function].enclosing_class
+        self.context._index[node] = _FunctionIndex(node, enclosing_class, enclosing_function)
+        self.function_stack.append(node)
+        self._class_depth_at_function.append(len(self.class_stack))
+
+    def _leave_function(self) -> None:
+        self.function_stack.pop()
+        self._class_depth_at_function.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if self.function_stack:
+            self.context._index[self.function_stack[-1]].local_defs[node.name.value] = node
+        elif not self.class_stack:
+            self.context.module_functions[node.name.value] = node
+        for decorator in node.decorators:
+            options = tf_function_call_options(decorator.decorator, self.imports)
+            if options is not None:
+                self.decorated.append((node, options))
+                if not self.class_stack or self.function_stack:
+                    self.context.tf_functions.setdefault(
+                        node.name.value,
+                        TfFunctionInfo(node.name.value, _has_fixed_signature(options)),
+                    )
+            elif self.imports.resolve(decorator.decorator) in _DO_NOT_CONVERT:
+                self.exempt_functions.append(node)
+        self._enter_function(node)
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._leave_function()
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._enter_function(node)
+        return True
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._leave_function()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = [name for target in node.targets for name in target_names(target.target)]
+        if names:
+            self.assignments.append((names, node.value))
+        if (
+            isinstance(node.value, cst.Call)
+            and self.imports.resolve(node.value.func) in TF_FUNCTION
+        ):
+            options = {a.keyword.value: a.value for a in node.value.args if a.keyword}
+            for name in names:
+                self.context.tf_functions[name] = TfFunctionInfo(
+                    name, _has_fixed_signature(options)
+                )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        scope = self.function_stack[-1] if self.function_stack else None
+        if scope is not None:
+            self.context._index[scope].calls.append(node)
+        qualname = self.imports.resolve(node.func)
+        if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:
+            options = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+            reason = GraphReason("wrapped by tf.function(...)", _autograph_enabled(options))
+            self.wrapped.append((scope, node.args[0].value, reason))
+        elif qualname in _PY_FUNCTIONS:
+            func = _argument(node, 0, "func")
+            if func is not None:
+                self._pending_exempt.append((scope, func))
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in DATASET_TRANSFORMS:
+            self.transform_calls.append((scope, node))
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[position].value if len(positional) > position else None

@@ -1,0 +1,194 @@
+"""One file in, diagnostics out: pure, picklable, safe to run in a worker process.
+
+read bytes → cheap gate → LibCST parse → import aliases → graph-code map → one walk with
+every enabled check → positions (only when something was found) → diagnostics.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePath
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from tflint.checks import ALL_CHECKS
+from tflint.checks.base import FileContext, FixPlan, Report
+from tflint.config import Settings
+from tflint.context import GraphContext
+from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
+from tflint.files import Unreadable, check_decodable, read_source
+from tflint.names import ImportMap
+from tflint.suppress import apply_suppressions
+from tflint.walker import Walker
+
+# A file that never mentions tensorflow/keras cannot resolve any name to them.
+_MENTIONS_TF = re.compile(rb"tensorflow|keras")
+# ...and one that has none of these words cannot hold a finding: every rule needs a graph-code
+# entry point (tf.function, a Keras traced method, a Dataset transform) or is one of the
+# anywhere-rules (TF204 tensors from NumPy, TF303 Loss/Metric config, TF407 run eagerly).
+_TRIGGERS = re.compile(
+    rb"function|def call|_step|update_state|def result|\.map|\.filter|flat_map|interleave"
+    rb"|\.reduce|\.scan|run_eagerly|run_functions_eagerly|Loss|Metric|losses|metrics"
+    rb"|constant|convert_to_tensor|Variable"
+)
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
+
+
+def may_have_findings(source: bytes) -> bool:
+    """The pre-scan: False only for files no rule can report on (tested over rules/)."""
+    return _MENTIONS_TF.search(source) is not None and _TRIGGERS.search(source) is not None
+
+
+def is_test_file(filename: str) -> bool:
+    return _TEST_FILE.search(PurePath(filename).as_posix()) is not None
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    message: str
+    row: int
+    column: int
+
+
+def parse(source: bytes | str) -> cst.Module | SyntaxProblem:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return SyntaxProblem(error.message.splitlines()[0], error.raw_line, error.raw_column + 1)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        row = getattr(error, "lineno", None) or 1
+        return SyntaxProblem(str(error).splitlines()[0], row, 1)
+
+
+@cache
+def _checks_for(enabled: frozenset[str]) -> tuple:
+    return tuple(check() for check in ALL_CHECKS if check.codes & enabled)
+
+
+def analyze(module: cst.Module, filename: str, enabled: frozenset[str]) -> list[Diagnostic]:
+    """Run the enabled checks over a parsed module."""
+    checks = _checks_for(enabled)
+    if not checks:
+        return []
+    graph = GraphContext(module, ImportMap.from_module(module))
+    ctx = FileContext(filename, graph, enabled, is_test_file(filename))
+    module.visit(Walker(ctx, checks))
+    if not ctx.reports:
+        return []
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    return [_to_diagnostic(report, module, positions, filename) for report in ctx.reports]
+
+
+def _to_diagnostic(
+    report: Report, module: cst.Module, positions: dict, filename: str
+) -> Diagnostic:
+    start, end = _span(positions[report.node])
+    return Diagnostic(
+        code=report.code,
+        message=report.message,
+        filename=filename,
+        location=start,
+        end_location=end,
+        symbol=report.symbol,
+        fix=None if report.fix is None else _to_fix(report.fix, module, positions),
+    )
+
+
+def _span(code_range: CodeRange) -> tuple[Location, Location]:
+    return (
+        Location(code_range.start.line, code_range.start.column + 1),
+        Location(code_range.end.line, code_range.end.column + 1),
+    )
+
+
+def _to_fix(plan: FixPlan, module: cst.Module, positions: dict) -> Fix:
+    edits = []
+    for old, new in plan.replacements:
+        start, end = _span(positions[old])
+        edits.append(Edit(module.code_for_node(new), start, end))
+    if plan.needs_tensorflow_import:
+        row = _import_row(module, positions)
+        edits.append(Edit(f"import tensorflow as tf{module.default_newline}", row, row))
+    return Fix(plan.message, plan.applicability, tuple(sorted(edits, key=lambda e: e.location)))
+
+
+def _import_row(module: cst.Module, positions: dict) -> Location:
+    """Where `import tensorflow as tf` goes: before the first statement that is neither the
+    docstring nor a `__future__` import (so after the file's header comments)."""
+    row = len(module.code.splitlines()) + 1
+    for index, statement in enumerate(module.body):
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+        is_docstring = (
+            index == 0 and isinstance(small, cst.Expr) and isinstance(small.value, cst.BaseString)
+        )
+        is_future = (
+            isinstance(small, cst.ImportFrom)
+            and isinstance(small.module, cst.Name)
+            and small.module.value == "__future__"
+        )
+        if not (is_docstring or is_future):
+            row = positions[statement].start.line
+            break
+    return Location(row, 1)
+
+
+def lint_source(
+    source: bytes, filename: str, enabled: frozenset[str], *, gate: bool = True
+) -> list[Diagnostic]:
+    """Lint one Python source; problems with the input itself are TF001/TF002 diagnostics."""
+    checked = check_decodable(filename, source)
+    if isinstance(checked, Unreadable):
+        return [unreadable_diagnostic(checked)] if "TF002" in enabled else []
+    if gate and not may_have_findings(source):
+        return [] if "TF001" not in enabled or _compiles(source) else _syntax_only(source, filename)
+    module = parse(source)
+    if isinstance(module, SyntaxProblem):
+        return [_syntax_diagnostic(module, filename)] if "TF001" in enabled else []
+    diagnostics = analyze(module, filename, enabled)
+    return apply_suppressions(diagnostics, source)
+
+
+def _compiles(source: bytes) -> bool:
+    """A cheap syntax check (stdlib, C) for files the gate lets skip LibCST."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _syntax_only(source: bytes, filename: str) -> list[Diagnostic]:
+    module = parse(source)
+    return [_syntax_diagnostic(module, filename)] if isinstance(module, SyntaxProblem) else []
+
+
+def _syntax_diagnostic(problem: SyntaxProblem, filename: str) -> Diagnostic:
+    location = Location(problem.row, problem.column)
+    return Diagnostic("TF001", f"syntax error: {problem.message}", filename, location, location)
+
+
+def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:
+    location = Location(1, 1)
+    return Diagnostic("TF002", problem.reason, problem.path, location, location)
+
+
+def lint_file(path: Path, settings: Settings) -> FileResult:
+    """Lint one file; never raises — an unexpected failure is the result's internal_error."""
+    filename = str(path)
+    try:
+        source = read_source(path)
+        enabled = settings.codes_for(filename)
+        if isinstance(source, Unreadable):
+            diagnostics = [unreadable_diagnostic(source)] if "TF002" in enabled else []
+        else:
+            diagnostics = lint_source(source, filename, enabled)
+        return FileResult(filename, tuple(diagnostics))
+    except RecursionError:
+        return FileResult(filename, internal_error="code nested too deeply to analyze")
+    except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
+        return FileResult(filename, internal_error=f"{type(error).__name__}: {error}")

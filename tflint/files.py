@@ -1,0 +1,108 @@
+"""Which files to lint, and reading them without ever crashing on what we find.
+
+Paths given on the command line are always linted (unless excluded by name), directories are
+walked for `.py`/`.pyi`/`.ipynb` files with excludes pruned early, and every problem — a
+missing path, an unreadable directory, a broken symlink, a binary or huge file, an
+undecodable one — becomes a one-line TF002 for that path while the run goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tflint.config import Settings
+
+SOURCE_SUFFIXES = frozenset({".py", ".pyi", ".ipynb"})
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A path that could not be linted, with the reason in words."""
+
+    path: str
+    reason: str
+
+
+def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadable]:
+    """Files to lint in a deterministic order, and problems met on the way."""
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            yield Unreadable(str(path), "broken symbolic link")
+        elif path.is_dir():
+            if not settings.is_excluded(str(path)) or path.resolve() == settings.root.resolve():
+                yield from _walk(path, settings)
+        elif path.exists():
+            if not settings.is_excluded(str(path)):
+                yield path
+        else:
+            yield Unreadable(str(path), "no such file or directory")
+
+
+def _walk(directory: Path, settings: Settings) -> Iterator[Path | Unreadable]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as error:
+        yield Unreadable(str(directory), f"cannot read directory: {error.strerror}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if settings.is_excluded(entry.path):
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as error:
+            yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+            continue
+        if is_dir:
+            yield from _walk(path, settings)
+        elif path.suffix in SOURCE_SUFFIXES:
+            if is_file:
+                yield path
+            elif entry.is_symlink():
+                yield Unreadable(entry.path, "broken symbolic link")
+
+
+def read_source(path: Path) -> bytes | Unreadable:
+    """The file's bytes, or why they cannot be linted."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Unreadable(str(path), f"file is {size / 1e6:.1f} MB, over the 10 MB limit")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        return Unreadable(str(path), "is a directory")
+    except OSError as error:
+        return Unreadable(str(path), f"cannot read: {error.strerror or error}")
+    return check_decodable(str(path), data)
+
+
+def check_decodable(name: str, data: bytes) -> bytes | Unreadable:
+    """Binary and undecodable files are reported, not parsed."""
+    if len(data) > MAX_FILE_BYTES:
+        return Unreadable(name, "file is over the 10 MB limit")
+    if b"\x00" in data[:8192]:
+        return Unreadable(name, "binary file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except (SyntaxError, LookupError) as error:
+        return Unreadable(name, f"cannot decode: {error}")
+    except UnicodeDecodeError as error:
+        return Unreadable(
+            name, f"cannot decode as {error.encoding} at byte {error.start}: {error.reason}"
+        )
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Text of source bytes already accepted by check_decodable (PEP 263, BOM)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)

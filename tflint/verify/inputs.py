@@ -1,0 +1,153 @@
+"""Inputs to call a flagged function with, in the order DESIGN.md gives: its `input_signature`,
+the module's own example calls, then a few generic tensors.
+
+Nothing here guesses a value the user did not write: example-call arguments are the module's
+own expressions, evaluated in the module's namespace (names assigned earlier in the same block
+are evaluated first, from their own right-hand sides), and a generic candidate is only used once
+it has run eagerly without an error (the caller checks that).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import tensorflow as tf
+
+SHAPES = ((2, 4), (4,), (2, 8), (2, 3, 4), ())
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Positional and keyword arguments, and where they came from (for the evidence)."""
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def tensor(shape: tuple[int, ...], dtype: tf.DType = tf.float32) -> tf.Tensor:
+    """Distinct, non-zero, deterministic values: outputs differ only if the code makes them."""
+    size = 1
+    for dim in shape:
+        size *= dim
+    if dtype.is_bool:
+        return tf.reshape(tf.range(size) % 2 == 0, shape)
+    if dtype == tf.string:
+        return tf.fill(shape, "a")
+    values = tf.linspace(0.5, 1.5, max(size, 1))[:size]
+    if dtype.is_integer:
+        values = tf.range(1, size + 1)
+    return tf.cast(tf.reshape(values, shape), dtype)
+
+
+def from_signature(signature: Any) -> Inputs | None:
+    """Tensors for an `input_signature` (unknown dimensions become 2)."""
+    specs = tf.nest.flatten(signature)
+    if not specs or not all(isinstance(s, tf.TensorSpec) for s in specs):
+        return None
+    built = [
+        tensor(tuple(2 if d is None else d for d in s.shape.as_list()), s.dtype)
+        if s.shape.rank is not None
+        else tensor((2,), s.dtype)
+        for s in specs
+    ]
+    return Inputs(tuple(tf.nest.pack_sequence_as(signature, built)), source="input_signature")
+
+
+def required_positional(function: Any) -> int | None:
+    """How many positional arguments a call needs (bound `self` excluded), None if unknown."""
+    try:
+        params = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(
+        1
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    )
+
+
+def generic(count: int) -> Iterator[Inputs]:
+    """`count` float32 tensors of one shape, for each shape in SHAPES."""
+    for shape in SHAPES:
+        yield Inputs(
+            tuple(tensor(shape) for _ in range(count)), source=f"float32 tensors of shape {shape}"
+        )
+
+
+class _Scope(dict[str, Any]):
+    """Names for evaluating an example call: earlier simple assignments of its block, evaluated
+    on first use from their own source, then the module's globals."""
+
+    def __init__(self, assignments: dict[str, ast.expr], namespace: dict[str, Any]) -> None:
+        super().__init__()
+        self._assignments = assignments
+        self._namespace = namespace
+
+    def __missing__(self, name: str) -> Any:
+        node = self._assignments.pop(name, None)  # pop: a self-reference cannot loop
+        if node is None:
+            if name in self._namespace:
+                return self._namespace[name]
+            raise NameError(name)
+        value = evaluate(node, self)
+        self[name] = value
+        return value
+
+
+def evaluate(node: ast.expr, scope: dict[str, Any]) -> Any:
+    code = compile(ast.Expression(node), "<example call>", "eval")
+    return eval(code, {"__builtins__": __builtins__}, scope)
+
+
+def _blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+
+
+def _calls_in(statement: ast.stmt, name: str) -> Iterator[ast.Call]:
+    """Calls of `name(...)` / `obj.name(...)` in one statement, not inside nested blocks."""
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id == name) or (
+                isinstance(func, ast.Attribute) and func.attr == name
+            ):
+                yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.stmt):
+                stack.append(child)
+
+
+def example_calls(tree: ast.Module, name: str, namespace: dict[str, Any]) -> Iterator[Inputs]:
+    """Arguments of the module's own calls of `name`, where every argument evaluates."""
+    for block in _blocks(tree):
+        assignments: dict[str, ast.expr] = {}
+        for statement in block:
+            for call in _calls_in(statement, name):
+                if any(isinstance(a, ast.Starred) for a in call.args) or any(
+                    k.arg is None for k in call.keywords
+                ):
+                    continue
+                scope = _Scope(dict(assignments), namespace)
+                try:
+                    args = tuple(evaluate(a, scope) for a in call.args)
+                    kwargs = {k.arg: evaluate(k.value, scope) for k in call.keywords if k.arg}
+                except Exception:
+                    continue
+                yield Inputs(args, kwargs, source=f"the example call at line {call.lineno}")
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+            ):
+                assignments[statement.targets[0].id] = statement.value

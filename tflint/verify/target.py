@@ -1,0 +1,320 @@
+"""From a finding's `symbol` to the code TensorFlow really traces, and runners for it.
+
+A finding sits in a function or method; what gets traced is a `tf.function`, a Keras method
+(`call`, `update_state`, `train_step` ...) or a `tf.data` map function. A helper reached from one
+of those is run through that entry point (found by the module's own call graph), never wrapped in
+a `tf.function` of our own: code that nothing traces must not be "confirmed".
+
+A `Runner` calls the entry once with given inputs, eagerly or as a graph. Keras components get a
+fresh instance per mode, so attribute state observed in one mode is not the other's.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tflint.verify import observe
+from tflint.verify.inputs import (
+    SHAPES,
+    Inputs,
+    example_calls,
+    from_signature,
+    generic,
+    required_positional,
+    tensor,
+)
+
+Function = tf.types.experimental.PolymorphicFunction
+_MAP_METHODS = frozenset({"map", "filter", "flat_map", "interleave", "reduce", "scan"})
+_STEP_RUNS = {"train_step": "fit", "test_step": "evaluate", "predict_step": "predict"}
+
+
+class Unresolved(Exception):
+    """The finding's code cannot be run: the message says why, in the user's terms."""
+
+
+@dataclass
+class Runner:
+    """Calls the traced code once with some inputs; `owner` is the instance it works on."""
+
+    call: Callable[[Inputs], Any]
+    owner: Any = None
+    steps: int = 1
+
+
+@contextlib.contextmanager
+def eagerly() -> Iterator[None]:
+    previous = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(previous)
+
+
+class Subject:
+    """Something the verifier can run eagerly and as a graph, with its input candidates."""
+
+    label: str
+
+    def runner(self, mode: str) -> Runner:
+        raise NotImplementedError
+
+    def candidates(self) -> Iterator[Inputs]:
+        raise NotImplementedError
+
+
+class FunctionSubject(Subject):
+    """A tf.function; a method one gets a fresh instance per mode (`make_owner`)."""
+
+    def __init__(self, label: str, get: Callable[[Any], Any], owner: Callable[[], Any] | None,
+                 module: Module) -> None:
+        self.label, self._get, self._owner, self._module = label, get, owner, module
+
+    def runner(self, mode: str) -> Runner:
+        owner = self._owner() if self._owner else None
+        function = self._get(owner)
+        if mode == "graph":
+            return Runner(lambda i: function(*i.args, **i.kwargs), owner)
+
+        def call(i: Inputs) -> Any:
+            with eagerly():
+                return function(*i.args, **i.kwargs)
+
+        return Runner(call, owner)
+
+    def candidates(self) -> Iterator[Inputs]:
+        function = self._get(self._owner() if self._owner else None)
+        signature = getattr(function, "input_signature", None)
+        if signature:
+            built = from_signature(signature)
+            if built:
+                yield built
+        name = self.label.rsplit(".", 1)[-1]
+        yield from example_calls(self._module.tree, name, self._module.namespace)
+        count = required_positional(getattr(function, "python_function", function))
+        if count is not None:
+            yield from generic(count)
+
+
+class DatasetSubject(Subject):
+    """A function passed to `Dataset.map` (or filter ...): traced by tf.data, once."""
+
+    def __init__(self, label: str, function: Callable[..., Any], module: Module) -> None:
+        self.label, self._function, self._module = label, function, module
+
+    def runner(self, mode: str) -> Runner:
+        if mode == "eager":
+            return Runner(lambda i: self._function(*i.args))
+        iterators: dict[int, Any] = {}
+
+        def call(i: Inputs) -> Any:
+            if id(i) not in iterators:  # one dataset, traced once, pulled once per call
+                data = tf.data.Dataset.from_tensors(i.args).repeat()
+                iterators[id(i)] = iter(data.map(self._function))
+            return next(iterators[id(i)])
+
+        return Runner(call)
+
+    def candidates(self) -> Iterator[Inputs]:
+        yield from example_calls(self._module.tree, self.label, self._module.namespace)
+        count = required_positional(self._function)
+        if count:
+            yield from generic(count)
+
+
+class KerasSubject(Subject):
+    """A Keras Layer/Model/Loss/Metric class, instantiated with the module's own example
+    arguments or its defaults, and driven the way Keras drives it."""
+
+    def __init__(self, cls: type, method: str, module: Module) -> None:
+        self.label, self._cls, self._method, self._module = cls.__name__, cls, method, module
+        if issubclass(cls, keras.losses.Loss):
+            self.kind = "loss"
+        elif issubclass(cls, keras.metrics.Metric):
+            self.kind = "metric"
+        elif issubclass(cls, keras.Model) and method in _STEP_RUNS:
+            self.kind = "model"
+        else:
+            self.kind = "layer"
+
+    def make(self) -> Any:
+        return instantiate(self._cls, self._module)
+
+    def runner(self, mode: str) -> Runner:
+        owner = self.make()
+        if self.kind == "model":
+            return self._fit_runner(owner, mode)
+        if self.kind == "metric":
+            def step(a: Any, b: Any) -> Any:
+                owner.update_state(a, b)
+                return owner.result()
+        else:
+            def step(*args: Any) -> Any:
+                return owner(*args)
+        traced = step if mode == "eager" else tf.function(step)
+        return Runner(lambda i: traced(*i.args), owner)
+
+    def _fit_runner(self, model: Any, mode: str) -> Runner:
+        run = _STEP_RUNS[self._method]
+
+        def call(i: Inputs) -> Any:
+            x = i.args[0]
+            if not model.compiled:
+                model.compile(optimizer="sgd", loss="mse", run_eagerly=mode == "eager")
+            if run == "predict":
+                return model.predict(x, batch_size=2, verbose=0)
+            y = tf.zeros_like(model(x))
+            if run == "evaluate":
+                return model.evaluate(x, y, batch_size=2, verbose=0)
+            return model.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False).history
+
+        return Runner(call, model, steps=3)
+
+    def candidates(self) -> Iterator[Inputs]:
+        for shape in SHAPES:
+            if self.kind == "model":
+                if shape:
+                    yield Inputs((tensor((6, *shape[1:] or shape)),),
+                                 source=f"3 batches of shape (2, {', '.join(map(str, shape[1:] or shape))})")
+            elif self.kind in ("loss", "metric"):
+                yield Inputs((tensor(shape), tensor(shape) * 0.8),
+                             source=f"y_true, y_pred of shape {shape}")
+            else:
+                yield Inputs((tensor(shape),), source=f"a float32 tensor of shape {shape}")
+
+
+@dataclass
+class Module:
+    """An imported user module with its parsed source."""
+
+    module: ModuleType
+    tree: ast.Module
+    source: str
+
+    @property
+    def namespace(self) -> dict[str, Any]:
+        return vars(self.module)
+
+
+def instantiate(cls: type, module: Module) -> Any:
+    """`cls(...)` as the module itself instantiates it somewhere, else with its defaults."""
+    for example in example_calls(module.tree, cls.__name__, module.namespace):
+        try:
+            return cls(*example.args, **example.kwargs)
+        except Exception:
+            continue
+    try:
+        return cls()
+    except Exception as exc:
+        raise Unresolved(
+            f"cannot instantiate {cls.__name__} ({type(exc).__name__}: {_short(exc)})"
+        ) from exc
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:80]
+
+
+def lookup(module: Module, symbol: str) -> Any:
+    """The object `symbol` names (the enclosing function for `outer.<locals>.inner`)."""
+    obj: Any = module.module
+    for part in symbol.split(".<locals>.")[0].split("."):
+        try:
+            obj = inspect.getattr_static(obj, part)
+        except AttributeError as exc:
+            raise Unresolved(f"`{symbol}` is not defined when the module is imported") from exc
+    return obj
+
+
+def _call_graph(tree: ast.Module) -> dict[str, set[str]]:
+    """Qualified function name → the simple names it calls (`h(...)`, `self.h(...)`)."""
+    graph: dict[str, set[str]] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                called = graph.setdefault(f"{prefix}{node.name}", set())
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call):
+                        if isinstance(inner.func, ast.Name):
+                            called.add(inner.func.id)
+                        elif isinstance(inner.func, ast.Attribute):
+                            called.add(inner.func.attr)
+
+    visit(tree.body, "")
+    return graph
+
+
+def _mapped_functions(tree: ast.Module) -> set[str]:
+    """Names passed to `<dataset>.map(...)` and its siblings."""
+    names = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _MAP_METHODS):
+            names.update(a.id for a in node.args if isinstance(a, ast.Name))
+    return names
+
+
+def subject_for(module: Module, symbol: str) -> Subject:
+    """The traced entry point for code in `symbol`, or Unresolved with the reason."""
+    direct = _direct_subject(module, symbol)
+    if direct is not None:
+        return direct
+    graph = _call_graph(module.tree)
+    seen, frontier = {symbol}, [symbol]
+    while frontier:
+        name = frontier.pop(0).rsplit(".", 1)[-1]
+        for caller, called in graph.items():
+            if name in called and caller not in seen:
+                seen.add(caller)
+                found = _direct_subject(module, caller)
+                if found is not None:
+                    return found
+                frontier.append(caller)
+    raise Unresolved(f"nothing in the module traces `{symbol}` (no tf.function, Keras method or "
+                     "tf.data map reaches it)")
+
+
+def _direct_subject(module: Module, symbol: str) -> Subject | None:
+    """A subject when `symbol` itself is traced; None when it is plain Python."""
+    obj = lookup(module, symbol)
+    parts = symbol.split(".<locals>.")[0].split(".")
+    if len(parts) >= 2:
+        owner = lookup(module, ".".join(parts[:-1]))
+        if isinstance(owner, type):
+            return _method_subject(module, owner, parts[-1], obj)
+    if isinstance(obj, type) and issubclass(obj, keras.layers.Layer | keras.losses.Loss
+                                            | keras.metrics.Metric):
+        return KerasSubject(obj, "call", module)
+    if isinstance(obj, Function):
+        return FunctionSubject(symbol, lambda _: obj, None, module)
+    for creation in observe.creations:
+        if getattr(creation.function, "python_function", None) is obj:
+            return FunctionSubject(symbol, lambda _, f=creation.function: f, None, module)
+    if callable(obj) and parts[-1] in _mapped_functions(module.tree):
+        return DatasetSubject(parts[-1], obj, module)
+    return None
+
+
+def _method_subject(module: Module, cls: type, name: str, obj: Any) -> Subject | None:
+    if issubclass(cls, keras.layers.Layer | keras.losses.Loss | keras.metrics.Metric):
+        traced = {"call", "update_state", "result", *_STEP_RUNS}
+        return KerasSubject(cls, name if name in traced else "call", module) \
+            if name in traced else None
+    if isinstance(obj, Function):
+        return FunctionSubject(f"{cls.__name__}.{name}",
+                               lambda owner: getattr(owner, name),
+                               lambda: instantiate(cls, module), module)
+    return None

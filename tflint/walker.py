@@ -1,0 +1,88 @@
+"""One walk of the tree that keeps the graph-code frame stack and dispatches to every check."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from tflint.checks.base import Check, FileContext, Frame
+from tflint.context import FunctionNode
+
+_Handler = Callable[[cst.CSTNode, FileContext], None]
+
+
+def dispatch_table(checks: Sequence[Check]) -> tuple[dict[str, list[_Handler]], ...]:
+    """visit_/leave_ handlers of all checks, keyed by node type name."""
+    visits: dict[str, list[_Handler]] = defaultdict(list)
+    leaves: dict[str, list[_Handler]] = defaultdict(list)
+    for check in checks:
+        for attribute in dir(check):
+            if attribute.startswith("visit_"):
+                visits[attribute[6:]].append(getattr(check, attribute))
+            elif attribute.startswith("leave_"):
+                leaves[attribute[6:]].append(getattr(check, attribute))
+    return dict(visits), dict(leaves)
+
+
+class Walker(cst.CSTVisitor):
+    def __init__(self, ctx: FileContext, checks: Sequence[Check]) -> None:
+        self.ctx = ctx
+        self.visits, self.leaves = dispatch_table(checks)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        ctx = self.ctx
+        ctx.ancestors.append(node)
+        if isinstance(node, cst.FunctionDef | cst.Lambda):
+            ctx.frames.append(self._function_frame(node))
+        elif isinstance(node, cst.ClassDef):
+            ctx.frames.append(self._class_frame(node))
+        elif isinstance(node, cst.With) and self._is_init_scope(node):
+            ctx.frames.append(Frame(ctx.frame.node, ctx.frame.symbol, None, ctx.frame.class_name))
+        for handler in self.visits.get(type(node).__name__, ()):
+            handler(node, ctx)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        ctx = self.ctx
+        for handler in self.leaves.get(type(original_node).__name__, ()):
+            handler(original_node, ctx)
+        if isinstance(original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef) or (
+            isinstance(original_node, cst.With) and self._is_init_scope(original_node)
+        ):
+            ctx.frames.pop()
+        ctx.ancestors.pop()
+
+    def _function_frame(self, node: FunctionNode) -> Frame:
+        ctx = self.ctx
+        parent = ctx.frame
+        graph = ctx.graph
+        if graph.is_exempt(node):
+            reason = None
+        else:
+            reason = graph.reason(node) or (
+                parent.reason if not isinstance(parent.node, cst.ClassDef) else None
+            )
+        name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+        if parent.symbol is None:
+            symbol = name
+        elif isinstance(parent.node, cst.ClassDef):
+            symbol = f"{parent.symbol}.{name}"
+        else:
+            symbol = f"{parent.symbol}.<locals>.{name}"
+        class_name = parent.class_name if isinstance(parent.node, cst.ClassDef) else None
+        return Frame(node, symbol, reason, class_name)
+
+    def _class_frame(self, node: cst.ClassDef) -> Frame:
+        parent = self.ctx.frame
+        name = node.name.value
+        symbol = name if parent.symbol is None else f"{parent.symbol}.<locals>.{name}"
+        return Frame(node, symbol, None, name)
+
+    def _is_init_scope(self, node: cst.With) -> bool:
+        return any(
+            isinstance(item.item, cst.Call)
+            and self.ctx.qualname(item.item.func) == "tensorflow.init_scope"
+            for item in node.items
+        )

@@ -53,10 +53,13 @@ class Settings:
         return enabled
 
     def is_excluded(self, path: str) -> bool:
+        """ruff's semantics: a pattern without `/` matches the entry's own name anywhere in the
+        tree; one with `/` matches the path relative to the config's directory. Walks prune
+        excluded directories, so their contents are never reached."""
         relative = self.relative(path)
-        parts = PurePath(relative).parts
+        name = PurePath(path).name
         return any(
-            _glob_matches(relative, pattern) or any(fnmatch.fnmatchcase(p, pattern) for p in parts)
+            fnmatch.fnmatchcase(relative if "/" in pattern else name, pattern.rstrip("/"))
             for pattern in self.exclude + self.extend_exclude
         )
 

@@ -1,6 +1,6 @@
 """Which files to lint, and reading them without ever crashing on what we find.
 
-Paths given on the command line are always linted (unless excluded by name), directories are
+Paths given on the command line are always linted (excludes apply to what walks find), directories are
 walked for `.py`/`.pyi`/`.ipynb` files with excludes pruned early, and every problem — a
 missing path, an unreadable directory, a broken symlink, a binary or huge file, an
 undecodable one — becomes a one-line TF002 for that path while the run goes on.
@@ -35,11 +35,9 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadabl
         if path.is_symlink() and not path.exists():
             yield Unreadable(str(path), "broken symbolic link")
         elif path.is_dir():
-            if not settings.is_excluded(str(path)) or path.resolve() == settings.root.resolve():
-                yield from _walk(path, settings)
+            yield from _walk(path, settings)
         elif path.exists():
-            if not settings.is_excluded(str(path)):
-                yield path
+            yield path  # named on the command line: linted even if excluded, like ruff
         else:
             yield Unreadable(str(path), "no such file or directory")
 

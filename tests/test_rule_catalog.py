@@ -24,8 +24,6 @@ README_SECTIONS = (
     "## Fix safety",
     "## Verification",
 )
-# TF001/TF002 are about the input file itself; their examples cannot be Python programs.
-EXAMPLE_FREE = {"TF001", "TF002"}
 FOLDERS = rule_folders()
 
 
@@ -41,10 +39,7 @@ def test_readme_has_every_section(folder) -> None:
     assert not missing
 
 
-EXAMPLE_FOLDERS = [p for p in FOLDERS if p.name not in EXAMPLE_FREE]
-
-
-@pytest.mark.parametrize("folder", EXAMPLE_FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_bad_reports_exactly_the_marked_lines(folder) -> None:
     bad = folder / "bad.py"
     expected = expected_findings(bad)
@@ -53,7 +48,7 @@ def test_bad_reports_exactly_the_marked_lines(folder) -> None:
     assert actual_findings(bad) == expected
 
 
-@pytest.mark.parametrize("folder", EXAMPLE_FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_good_is_clean(folder) -> None:
     assert actual_findings(folder / "good.py") == set()
 

@@ -123,11 +123,10 @@ def tf_function_call_options(
     return None
 
 
-def _has_fixed_signature(options: dict[str, cst.BaseExpression]) -> bool:
-    if "input_signature" in options and not _is_none(options["input_signature"]):
-        return True
-    flag = options.get("reduce_retracing") or options.get("experimental_relax_shapes")
-    return isinstance(flag, cst.Name) and flag.value == "True"
+def has_fixed_signature(options: dict[str, cst.BaseExpression]) -> bool:
+    """An input_signature turns Python scalars into tensors; reduce_retracing does not
+    (observed on TF 2.21: 10 distinct ints → 10 traces with reduce_retracing=True)."""
+    return "input_signature" in options and not _is_none(options["input_signature"])
 
 
 def _autograph_enabled(options: dict[str, cst.BaseExpression]) -> bool:
@@ -432,7 +431,7 @@ class _Indexer(cst.CSTVisitor):
                 if not self.class_stack or self.function_stack:
                     self.context.tf_functions.setdefault(
                         node.name.value,
-                        TfFunctionInfo(node.name.value, _has_fixed_signature(options)),
+                        TfFunctionInfo(node.name.value, has_fixed_signature(options)),
                     )
             elif self.imports.resolve(decorator.decorator) in _DO_NOT_CONVERT:
                 self.exempt_functions.append(node)
@@ -460,7 +459,7 @@ class _Indexer(cst.CSTVisitor):
             options = {a.keyword.value: a.value for a in node.value.args if a.keyword}
             for name in names:
                 self.context.tf_functions[name] = TfFunctionInfo(
-                    name, _has_fixed_signature(options)
+                    name, has_fixed_signature(options)
                 )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path, PurePath
+from pathlib import PurePath
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tflint.checks import ALL_CHECKS
 from tflint.checks.base import FileContext, FixPlan, Report
-from tflint.config import Settings
 from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
-from tflint.files import Unreadable, check_decodable, read_source
+from tflint.files import Unreadable, check_decodable
 from tflint.names import ImportMap
 from tflint.suppress import apply_suppressions
 from tflint.walker import Walker
+
+T = TypeVar("T")
 
 # A file that never mentions tensorflow/keras cannot resolve any name to them.
 _MENTIONS_TF = re.compile(rb"tensorflow|keras")
@@ -54,14 +57,25 @@ class SyntaxProblem:
     column: int
 
 
-def parse(source: bytes | str) -> cst.Module | SyntaxProblem:
+def parse(source: bytes) -> cst.Module | SyntaxProblem:
+    """LibCST's tree, or where the source stops being Python. Python's own parser words the
+    problem (users know its messages); LibCST's is the fallback where only LibCST fails."""
     try:
         return cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        return SyntaxProblem(error.message.splitlines()[0], error.raw_line, error.raw_column + 1)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
-        row = getattr(error, "lineno", None) or 1
-        return SyntaxProblem(str(error).splitlines()[0], row, 1)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError) as libcst_error:
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            return SyntaxProblem(error.msg, error.lineno or 1, error.offset or 1)
+        except ValueError as error:  # e.g. NUL bytes
+            return SyntaxProblem(str(error), 1, 1)
+        if isinstance(libcst_error, cst.ParserSyntaxError):
+            return SyntaxProblem(
+                libcst_error.message.splitlines()[0],
+                libcst_error.raw_line,
+                libcst_error.raw_column + 1,
+            )
+        return SyntaxProblem(str(libcst_error).splitlines()[0], 1, 1)
 
 
 @cache
@@ -177,17 +191,19 @@ def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:
     return Diagnostic("TF002", problem.reason, problem.path, location, location)
 
 
-def lint_file(path: Path, settings: Settings) -> FileResult:
-    """Lint one file; never raises — an unexpected failure is the result's internal_error."""
-    filename = str(path)
+def lint_bytes(source: bytes, filename: str, enabled: frozenset[str]) -> FileResult:
+    """Lint one file's bytes; never raises — an unexpected failure is the result's
+    internal_error."""
+    return guarded(
+        filename, lambda: FileResult(filename, tuple(lint_source(source, filename, enabled)))
+    )
+
+
+def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:
+    """Run one file's work so that a bug it hits becomes that file's internal error instead of
+    stopping the run."""
     try:
-        source = read_source(path)
-        enabled = settings.codes_for(filename)
-        if isinstance(source, Unreadable):
-            diagnostics = [unreadable_diagnostic(source)] if "TF002" in enabled else []
-        else:
-            diagnostics = lint_source(source, filename, enabled)
-        return FileResult(filename, tuple(diagnostics))
+        return work()
     except RecursionError:
         return FileResult(filename, internal_error="code nested too deeply to analyze")
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run

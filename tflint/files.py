@@ -90,17 +90,29 @@ def check_decodable(name: str, data: bytes) -> bytes | Unreadable:
         return Unreadable(name, "binary file (contains NUL bytes)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # an unknown cookie, or undecodable first lines
+        encoding = "utf-8"
+        if "unknown encoding" in str(error):
+            return Unreadable(name, f"cannot decode: {str(error).split(' for ')[0]}")
+    try:
         data.decode(encoding)
-    except (SyntaxError, LookupError) as error:
-        return Unreadable(name, f"cannot decode: {error}")
     except UnicodeDecodeError as error:
+        byte = data[error.start : error.start + 1].hex()
         return Unreadable(
-            name, f"cannot decode as {error.encoding} at byte {error.start}: {error.reason}"
+            name,
+            f"cannot decode as {encoding}: byte 0x{byte} at offset {error.start} "
+            "(add a `# -*- coding: ... -*-` line or save the file as UTF-8)",
         )
     return data
 
 
+def source_encoding(data: bytes) -> str:
+    """The encoding Python reads these source bytes with (PEP 263 cookie, BOM, else UTF-8);
+    `--fix` encodes the fixed text back with it."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
 def decode(data: bytes) -> str:
     """Text of source bytes already accepted by check_decodable (PEP 263, BOM)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding)
+    return data.decode(source_encoding(data))

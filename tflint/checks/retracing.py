@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, FixPlan
-from tflint.context import TfFunctionInfo, tf_function_call_options
+from tflint.context import TfFunctionInfo, has_fixed_signature, tf_function_call_options
 from tflint.diagnostics import Applicability
 from tflint.names import target_names
 
@@ -126,7 +126,7 @@ class ScalarArgumentCheck(Check):
             for decorator in method.decorators:
                 options = tf_function_call_options(decorator.decorator, ctx.imports)
                 if options is not None:
-                    fixed = "input_signature" in options or "reduce_retracing" in options
+                    fixed = has_fixed_signature(options)
                     return TfFunctionInfo(f"self.{func.attr.value}", fixed)
         return None
 
@@ -178,7 +178,7 @@ class FunctionRecreatedCheck(Check):
         if decorator is None or _escapes(node.name.value, outer):
             return
         ctx.report(
-            node,
+            decorator,
             "TF402",
             f"`@tf.function` on `{node.name.value}`, defined inside `{outer.name.value}`, "
             f"creates a new tf.function and traces a new graph on every call of "
@@ -219,12 +219,21 @@ class _EscapeFinder(cst.CSTVisitor):
 
 
 class _NameUse(cst.CSTVisitor):
+    """Uses of a name as a value (calling it, `f(x)`, is not a use that lets it escape)."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.found = False
 
     def visit_Name(self, node: cst.Name) -> None:
         self.found |= node.value == self.name
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if isinstance(node.func, cst.Name) and node.func.value == self.name:
+            for arg in node.args:
+                arg.visit(self)
+            return False
+        return True
 
 
 class RunEagerlyCheck(Check):

@@ -1,0 +1,22 @@
+"""TF407 fixed: let Keras compile the step into a graph; keep eager mode for debugging."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def build_model(debug=False):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=debug)  # a switch, off by default
+    return model
+
+
+def restore_graph_mode():
+    tf.config.run_functions_eagerly(False)
+
+
+if __name__ == "__main__":
+    model = build_model()
+    print("run_eagerly:", model.run_eagerly)
+    model.fit(np.ones((8, 4), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
+    restore_graph_mode()

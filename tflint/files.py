@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,3 +117,25 @@ def source_encoding(data: bytes) -> str:
 def decode(data: bytes) -> str:
     """Text of source bytes already accepted by check_decodable (PEP 263, BOM)."""
     return data.decode(source_encoding(data))
+
+
+def write_atomically(
+    path: Path, data: bytes, mode: int | None = None, durable: bool = False
+) -> None:
+    """Write via a temporary file in the same directory and a rename, so no reader (another run,
+    an editor) and no crash ever sees a half-written file. `durable` also flushes it to disk
+    first (user files, not cache entries); `mode` sets its permission bits."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
+        if mode is not None:
+            temporary.chmod(mode)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

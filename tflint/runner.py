@@ -1,15 +1,27 @@
-"""Lint many files: discovery, per-file work, deterministic ordering."""
+"""Lint (or fix) many files: discovery, the cache, the process pool, deterministic ordering.
+
+The parent reads every file and looks its bytes up in the cache; only misses are linted, in
+a process pool when there are enough of them to pay for starting one. Workers get the bytes the
+parent read, so a cache entry always describes exactly the content that was linted.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tflint.cache import CACHE_DIR_NAME, LintCache
 from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, FileResult
-from tflint.engine import lint_file, lint_source, unreadable_diagnostic
-from tflint.files import Unreadable, discover
+from tflint.engine import lint_bytes, unreadable_diagnostic
+from tflint.files import Unreadable, discover, read_source
+from tflint.fixes import FileFix, FixMode, fix_file, is_applicable
+from tflint.parallel import map_unordered
+
+# Below this many files to lint, starting worker processes (~0.5 s each) costs more than it saves.
+MIN_FILES_FOR_POOL = 8
 
 
 @dataclass
@@ -19,36 +31,115 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[tuple[str, str]] = field(default_factory=list)
     files: int = 0
+    fixed: int = 0
+    diffs: list[tuple[str, str]] = field(default_factory=list)  # (filename, diff), --diff only
+    file_errors: list[tuple[str, str]] = field(default_factory=list)  # e.g. read-only with --fix
 
-    def add(self, result: FileResult) -> None:
+    def add(self, outcome: FileResult | FileFix) -> None:
+        if isinstance(outcome, FileFix):
+            filename = outcome.result.filename
+            self.fixed += outcome.fixed
+            if outcome.diff:
+                self.diffs.append((filename, outcome.diff))
+            if outcome.write_error is not None:
+                self.file_errors.append((filename, outcome.write_error))
+            outcome = outcome.result
         self.files += 1
-        self.diagnostics.extend(result.diagnostics)
-        if result.internal_error is not None:
-            self.internal_errors.append((result.filename, result.internal_error))
+        self.diagnostics.extend(outcome.diagnostics)
+        if outcome.internal_error is not None:
+            self.internal_errors.append((outcome.filename, outcome.internal_error))
 
     def finish(self) -> RunResult:
         self.diagnostics.sort(key=lambda d: d.sort_key)
         self.internal_errors.sort()
+        self.diffs.sort()
+        self.file_errors.sort()
         return self
 
 
-def lint_paths(paths: Iterable[Path], settings: Settings) -> RunResult:
+@dataclass(frozen=True)
+class Job:
+    """One file's work, sent to a worker process."""
+
+    filename: str
+    source: bytes
+    enabled: frozenset[str]
+    fix: FixMode | None
+
+
+def run_job(job: Job) -> FileResult | FileFix:
+    """The worker function (module level, so `spawn` workers can import it)."""
+    if job.fix is None:
+        return lint_bytes(job.source, job.filename, job.enabled)
+    return fix_file(job.source, job.filename, job.enabled, job.fix)
+
+
+def crashed(job: Job) -> FileResult:
+    return FileResult(job.filename, internal_error="the worker process linting this file crashed")
+
+
+def lint_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    fix: FixMode | None = None,
+) -> RunResult:
+    """Lint (with `fix`: fix) every file under `paths`. `jobs` is the number of worker
+    processes (None: one per CPU; 1: all in this process)."""
     run = RunResult()
+    cache = LintCache(settings.root / CACHE_DIR_NAME, settings.fingerprint()) if use_cache else None
+    keys: dict[str, str] = {}
+    todo: list[Job] = []
     for item in discover(list(paths), settings):
-        if isinstance(item, Unreadable):
-            enabled = settings.codes_for(item.path)
-            diagnostics = (unreadable_diagnostic(item),) if "TF002" in enabled else ()
-            run.add(FileResult(item.path, diagnostics))
-        else:
-            run.add(lint_file(item, settings))
+        source = item if isinstance(item, Unreadable) else read_source(item)
+        filename = str(item.path) if isinstance(item, Unreadable) else str(item)
+        enabled = settings.codes_for(filename)
+        if isinstance(source, Unreadable):
+            run.add(FileResult(filename, _unreadable(source, enabled)))
+            continue
+        if cache is not None:
+            keys[filename] = cache.key(filename, source, enabled)
+            cached = cache.get(keys[filename])
+            if cached is not None and not _needs_fixing(cached, fix):
+                run.add(FileResult(filename, cached))
+                continue
+        todo.append(Job(filename, source, enabled, fix))
+    for job, outcome in _run_jobs(todo, jobs):
+        run.add(outcome)
+        if cache is not None and _cacheable(outcome):
+            result = outcome.result if isinstance(outcome, FileFix) else outcome
+            cache.put(keys[job.filename], result.diagnostics)
     return run.finish()
+
+
+def _unreadable(problem: Unreadable, enabled: frozenset[str]) -> tuple[Diagnostic, ...]:
+    return (unreadable_diagnostic(problem),) if "TF002" in enabled else ()
+
+
+def _needs_fixing(diagnostics: tuple[Diagnostic, ...], fix: FixMode | None) -> bool:
+    return fix is not None and any(is_applicable(d, fix.include_unsafe) for d in diagnostics)
+
+
+def _cacheable(outcome: FileResult | FileFix) -> bool:
+    """Only findings for the bytes on disk that were linted: no internal errors (they may be
+    transient or fixed in the next version), nothing fixed or failed to write."""
+    if isinstance(outcome, FileFix):
+        if outcome.fixed or outcome.diff or outcome.write_error:
+            return False
+        outcome = outcome.result
+    return outcome.internal_error is None
+
+
+def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResult | FileFix]]:
+    workers = jobs if jobs is not None else os.cpu_count() or 1
+    if workers <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+        return ((job, run_job(job)) for job in todo)
+    return map_unordered(run_job, todo, workers, crashed)
 
 
 def lint_stdin(source: bytes, filename: str, settings: Settings) -> RunResult:
     run = RunResult()
-    try:
-        diagnostics = lint_source(source, filename, settings.codes_for(filename))
-        run.add(FileResult(filename, tuple(diagnostics)))
-    except Exception as error:  # noqa: BLE001 - reported as an internal error, exit 2
-        run.add(FileResult(filename, internal_error=f"{type(error).__name__}: {error}"))
+    run.add(lint_bytes(source, filename, settings.codes_for(filename)))
     return run.finish()

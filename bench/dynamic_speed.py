@@ -8,7 +8,7 @@ compiled normally) from the same weights on the same batches, and prints ms per 
 ``train_on_batch`` and ``predict_on_batch``, plus the eager/graph ratio. A third row runs the
 graph twin eagerly too, to separate the cost of eager execution from the cost of the
 data-dependent Python loop. Each figure is the median of ``--repeats`` timed runs of
-``--steps`` steps, after a warm-up that includes tracing.
+``--steps`` steps (the models interleaved), after a warm-up that includes tracing.
 """
 
 from __future__ import annotations
@@ -38,17 +38,25 @@ from fixtures.components.dynamic import (
 BATCH, FEATURES, HIDDEN = 64, 16, 64
 
 
-def ms_per_step(step: Callable[[], object], steps: int, repeats: int) -> float:
-    """Median over ``repeats`` of the mean wall time of one ``step()``, in milliseconds."""
-    for _ in range(5):
-        step()  # warm-up: tracing, optimizer slots, caches
-    timings = []
+def ms_per_step(
+    steps_by_name: dict[str, Callable[[], object]], steps: int, repeats: int
+) -> dict[str, float]:
+    """Median over ``repeats`` of the mean wall time of one step, in ms, for each callable.
+
+    The callables are timed in turn within every repeat (interleaved), so load from other
+    processes on a shared machine hits all of them alike instead of skewing one.
+    """
+    for step in steps_by_name.values():
+        for _ in range(5):
+            step()  # warm-up: tracing, optimizer slots, caches
+    timings: dict[str, list[float]] = {name: [] for name in steps_by_name}
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        timings.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(timings)
+        for name, step in steps_by_name.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            timings[name].append((time.perf_counter() - start) / steps * 1e3)
+    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def main() -> None:
@@ -83,15 +91,22 @@ def main() -> None:
         halvings += 1
     np.testing.assert_allclose(graph.predict_on_batch(x), dynamic.predict_on_batch(x), atol=1e-6)
 
-    rows = []
-    for label, model in (
-        ("dynamic, run_eagerly=True", dynamic),
-        ("graph twin, compiled (graph)", graph),
-        ("graph twin, run_eagerly=True", graph_eager),
-    ):
-        train = ms_per_step(lambda m=model: m.train_on_batch(x, y), args.steps, args.repeats)
-        infer = ms_per_step(lambda m=model: m.predict_on_batch(x), args.steps, args.repeats)
-        rows.append((label, train, infer))
+    models = {
+        "dynamic, run_eagerly=True": dynamic,
+        "graph twin, compiled (graph)": graph,
+        "graph twin, run_eagerly=True": graph_eager,
+    }
+    train = ms_per_step(
+        {name: (lambda m=m: m.train_on_batch(x, y)) for name, m in models.items()},
+        args.steps,
+        args.repeats,
+    )
+    infer = ms_per_step(
+        {name: (lambda m=m: m.predict_on_batch(x)) for name, m in models.items()},
+        args.steps,
+        args.repeats,
+    )
+    rows = [(name, train[name], infer[name]) for name in models]
 
     print(f"date: {dt.date.today().isoformat()}")
     print(

@@ -148,6 +148,9 @@ class GraphContext:
         self.tf_functions: dict[str, TfFunctionInfo] = {}
         self.graph: dict[FunctionNode, GraphReason] = {}
         self.exempt: set[FunctionNode] = set()
+        # Functions that are graph code only because graph code calls them, with every
+        # (caller, call); the call is None where a TF op is handed the function (tf.map_fn).
+        self.helper_calls: dict[FunctionNode, list[tuple[FunctionNode, cst.Call | None]]] = {}
         self._index: dict[FunctionNode, _FunctionIndex] = {}
         self._dataset_names: set[str] = set()
         self._assigned_from: dict[tuple[str, ...], frozenset[str]] = {}
@@ -241,7 +244,7 @@ class GraphContext:
             if not isinstance(node, cst.Call):
                 return False
             qualname = self.imports.resolve(node.func)
-            if qualname is not None:
+            if qualname is not None and not qualname.startswith("builtins."):
                 return qualname.startswith("tensorflow.data.") or (
                     qualname.startswith("keras.utils.") and "dataset" in qualname
                 )
@@ -313,7 +316,15 @@ class GraphContext:
                 return self.find_method(entry.enclosing_class, target.attr.value)
         return None
 
+    def method_class(self, node: FunctionNode) -> str | None:
+        """The class whose body defines this function directly, or None."""
+        entry = self._index.get(node)
+        if entry is None or entry.enclosing_function is not None:
+            return None
+        return entry.enclosing_class
+
     def _propagate(self) -> None:
+        roots = set(self.graph)
         pending = list(self.graph)
         while pending:
             caller = pending.pop()
@@ -331,7 +342,11 @@ class GraphContext:
                     targets.extend(arg.value for arg in call.args)  # tf.cond/map_fn/while_loop
                 for target in targets:
                     callee = self._resolve_function(target, caller)
-                    if callee is None or callee in self.graph or callee in self.exempt:
+                    if callee is None or callee in roots or callee in self.exempt:
+                        continue
+                    site = call if target is call.func else None
+                    self.helper_calls.setdefault(callee, []).append((caller, site))
+                    if callee in self.graph:
                         continue
                     self.graph[callee] = GraphReason(
                         f"called from graph code `{symbol}`", caller_reason.autograph

@@ -83,6 +83,7 @@ class FileContext:
         self.frames: list[Frame] = [Frame(None, None, None)]
         self.ancestors: list[cst.CSTNode] = []
         self.reports: list[Report] = []
+        self._caller_frames: dict[FunctionNode, Frame] = {}
 
     # -- where we are ------------------------------------------------------------------------
 
@@ -164,13 +165,41 @@ class FileContext:
                 names.discard(params[0].name.value)
         if frame.reason is None:
             names.clear()  # eager code: parameters may be anything
+        elif node in self.graph.helper_calls:
+            names &= self._parameters_fed_tensors(node)  # `kernel(self.sigma, 5)` feeds none
         frame._tensor_names = names
-        assignments = _collect_assignments(node)
+        assignments = collect_assignments(node)
         for _ in range(2):
             for targets, value in assignments:
                 if self.is_tensor(value):
                     names.update(targets)
         return names
+
+    def _parameters_fed_tensors(self, helper: FunctionNode) -> set[str]:
+        """Parameters of a helper that some graph-code call passes a tensor, judged in the
+        caller's own frame; all of them where a TF op is handed the function (tf.map_fn)."""
+        params = [p.name.value for p in helper.params.params]
+        fed: set[str] = set()
+        for caller, call in self.graph.helper_calls[helper]:
+            if call is None or any(arg.star for arg in call.args):
+                return set(params) | {p.name.value for p in helper.params.kwonly_params}
+            positional = params[1:] if isinstance(call.func, cst.Attribute) else params
+            frame = self._caller_frames.get(caller)
+            if frame is None:
+                class_name = self.graph.method_class(caller)
+                frame = Frame(caller, None, self.graph.reason(caller), class_name)
+                self._caller_frames[caller] = frame
+            self.frames.append(frame)
+            try:
+                for index, arg in enumerate(a for a in call.args if a.keyword is None):
+                    if index < len(positional) and self.is_tensor(arg.value):
+                        fed.add(positional[index])
+                for arg in call.args:
+                    if arg.keyword is not None and self.is_tensor(arg.value):
+                        fed.add(arg.keyword.value)
+            finally:
+                self.frames.pop()
+        return fed
 
     def is_tensor(self, node: cst.BaseExpression) -> bool:
         """Whether an expression evidently holds a tensor value (see RULES.md)."""
@@ -240,7 +269,8 @@ def _literal_default(param: cst.Param) -> bool:
     )
 
 
-def _collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExpression]]:
+def collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExpression]]:
+    """(target names, value) of every assignment in one function body, nested functions aside."""
     collector = _AssignmentCollector()
     node.body.visit(collector)
     return collector.assignments

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tflint.report.github import render_github
 from tflint.report.json_format import render_json
+from tflint.report.json_lines import render_json_lines
+from tflint.report.sarif import render_sarif
 from tflint.report.text import render_text
 from tflint.runner import RunResult
 
@@ -13,4 +16,7 @@ Reporter = Callable[[RunResult], str]
 REPORTERS: dict[str, Reporter] = {
     "text": render_text,
     "json": render_json,
+    "json-lines": render_json_lines,
+    "github": render_github,
+    "sarif": render_sarif,
 }

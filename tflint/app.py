@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tflint.config import ConfigError, Settings, load_settings
+from tflint.fixes import FixMode
 from tflint.report import REPORTERS
 from tflint.rules import RULES, is_known_prefix, rule_doc
 from tflint.runner import RunResult, lint_paths, lint_stdin
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, like a shell
 REPORT_BUG = "please report it at https://github.com/tflint-dev/tflint/issues with the file"
 
 
@@ -34,6 +36,11 @@ class Options:
     verify_timeout: float = 60.0
     python: str | None = None
     verbose: bool = False
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
+    jobs: int | None = None  # None: one worker process per CPU
+    no_cache: bool = False
 
 
 def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,21 +77,57 @@ def explain(code: str) -> int:
 
 def run(options: Options) -> int:
     try:
+        return _run(options)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(options: Options) -> int:
+    try:
         settings = effective_settings(options)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    fix = fix_mode(options)
     if options.paths == ("-",):
+        if fix is not None:
+            print("error: --fix and --diff need file paths, not stdin", file=sys.stderr)
+            return EXIT_ERROR
         result = lint_stdin(sys.stdin.buffer.read(), options.stdin_filename or "-", settings)
     else:
         paths = [Path(p) for p in (options.paths or (".",))]
-        result = lint_paths(paths, settings)
+        result = lint_paths(
+            paths, settings, jobs=options.jobs, use_cache=not options.no_cache, fix=fix
+        )
+    if fix is not None and not fix.write:
+        return _show_diffs(result, options)
     if options.verify and result.diagnostics:
         verified = _verify(result, options)
         if verified is not None:
             return verified
     sys.stdout.write(REPORTERS[options.output_format](result))
     return exit_code(result, options)
+
+
+def fix_mode(options: Options) -> FixMode | None:
+    if not (options.fix or options.diff):
+        return None
+    return FixMode(include_unsafe=options.unsafe_fixes, write=not options.diff)
+
+
+def _show_diffs(result: RunResult, options: Options) -> int:
+    """--diff, like ruff's: the diffs on stdout, a count on stderr, exit 1 when there are any."""
+    sys.stdout.write("".join(diff for _, diff in result.diffs))
+    noun = "finding" if result.fixed == 1 else "findings"
+    print(
+        f"Would fix {result.fixed} {noun}." if result.fixed else "No fixes to apply.",
+        file=sys.stderr,
+    )
+    errors = report_errors(result)
+    if errors is not None:
+        return errors
+    return EXIT_FINDINGS if result.diffs and not options.exit_zero else EXIT_CLEAN
 
 
 def _verify(result: RunResult, options: Options) -> int | None:
@@ -104,11 +147,20 @@ def _verify(result: RunResult, options: Options) -> int | None:
 
 
 def exit_code(result: RunResult, options: Options) -> int:
+    errors = report_errors(result)
+    if errors is not None:
+        return errors
+    if result.diagnostics and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def report_errors(result: RunResult) -> int | None:
+    """Print the files that failed (one line each); EXIT_ERROR when there were any."""
+    for filename, message in result.file_errors:
+        print(f"error: {filename}: {message}", file=sys.stderr)
     for filename, message in result.internal_errors:
         print(f"error: internal error while linting {filename}: {message}", file=sys.stderr)
     if result.internal_errors:
         print(f"error: this is a bug in tflint; {REPORT_BUG}", file=sys.stderr)
-        return EXIT_ERROR
-    if result.diagnostics and not options.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return EXIT_ERROR if result.file_errors or result.internal_errors else None

@@ -50,6 +50,20 @@ from tflint.report import REPORTERS
     help="Seconds allowed per verified function.",
 )
 @click.option("--python", "python", help="Interpreter (with TensorFlow) that --verify runs.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place; report what remains.")
+@click.option(
+    "--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them."
+)
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply fixes marked unsafe."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes [default: one per CPU; 1 lints in this process].",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .tflint_cache/.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name="tflint")
 def main(
@@ -67,6 +81,11 @@ def main(
     verify_timeout: float,
     python: str | None,
     verbose: bool,
+    fix: bool,
+    diff: bool,
+    unsafe_fixes: bool,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Lint TensorFlow code for what breaks once it is traced into a graph."""
     if explain_code is not None:
@@ -86,6 +105,11 @@ def main(
             verify_timeout=verify_timeout,
             python=python,
             verbose=verbose,
+            fix=fix,
+            diff=diff,
+            unsafe_fixes=unsafe_fixes,
+            jobs=jobs,
+            no_cache=no_cache,
         )
     except UsageError as error:
         raise click.UsageError(str(error)) from None

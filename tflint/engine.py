@@ -38,6 +38,7 @@ _TRIGGERS = re.compile(
     rb"|\.reduce|\.scan|run_eagerly|run_functions_eagerly|Loss|Metric|losses|metrics"
     rb"|constant|convert_to_tensor|Variable"
 )
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
@@ -124,11 +125,34 @@ def _to_fix(plan: FixPlan, module: cst.Module, positions: dict) -> Fix:
     edits = []
     for old, new in plan.replacements:
         start, end = _span(positions[old])
-        edits.append(Edit(module.code_for_node(new), start, end))
+        edits.append(Edit(_replacement_code(module, old, new, start, end), start, end))
     if plan.needs_tensorflow_import:
         row = _import_row(module, positions)
         edits.append(Edit(f"import tensorflow as tf{module.default_newline}", row, row))
     return Fix(plan.message, plan.applicability, tuple(sorted(edits, key=lambda e: e.location)))
+
+
+def _replacement_code(
+    module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, start: Location, end: Location
+) -> str:
+    """The text that replaces `old`. A node rendered on its own loses the indentation of the
+    block around it (LibCST adds that while rendering the whole module), so a replacement that
+    spans lines is cut out of the whole module rendered with it."""
+    code = module.code_for_node(new)
+    if "\n" not in code and "\r" not in code:
+        return code
+    before = module.code
+    after = module.deep_replace(old, new).code
+    starts = line_starts(before)
+    first = starts[start.row - 1] + start.column - 1
+    last = starts[end.row - 1] + end.column - 1
+    return after[first : len(after) - (len(before) - last)]
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of each row's first character (rows as LibCST counts them), and one more for the
+    position after the end."""
+    return [0, *(match.end() for match in _LINE_BREAK.finditer(text)), len(text)]
 
 
 def _import_row(module: cst.Module, positions: dict) -> Location:

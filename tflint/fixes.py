@@ -13,7 +13,6 @@ import ast
 import difflib
 import itertools
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,12 +21,10 @@ from pathlib import Path
 import libcst as cst
 
 from tflint.diagnostics import Applicability, Diagnostic, FileResult, Location
-from tflint.engine import guarded, lint_source
+from tflint.engine import guarded, line_starts, lint_source
 from tflint.files import source_encoding, write_atomically
 
 MAX_FIX_ROUNDS = 10
-# The line breaks LibCST counts rows by (row/column in edits are 1-based, columns in characters).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class FixError(Exception):
@@ -73,7 +70,7 @@ def apply_fixes(
     A fix with an edit that overlaps an edit already taken is skipped whole: it is still reported
     after re-linting, where `fix_until_stable` gets to it.
     """
-    line_starts = _line_starts(text)
+    starts = line_starts(text)
     taken: set[tuple[int, int, str]] = set()
     applied = 0
     for diagnostic in sorted(diagnostics, key=lambda d: d.sort_key):
@@ -82,8 +79,8 @@ def apply_fixes(
         assert diagnostic.fix is not None  # for type checkers: is_applicable checked it
         edits = {
             (
-                _offset(line_starts, edit.location),
-                _offset(line_starts, edit.end_location),
+                _offset(starts, edit.location),
+                _offset(starts, edit.end_location),
                 edit.content,
             )
             for edit in diagnostic.fix.edits
@@ -98,16 +95,11 @@ def apply_fixes(
     return text, applied
 
 
-def _line_starts(text: str) -> list[int]:
-    """Offset of each row's first character; one more row for the position after the end."""
-    return [0, *(match.end() for match in _LINE_BREAK.finditer(text)), len(text)]
-
-
-def _offset(line_starts: list[int], location: Location) -> int:
-    if not 1 <= location.row < len(line_starts):
+def _offset(starts: list[int], location: Location) -> int:
+    if not 1 <= location.row < len(starts):
         raise FixError(f"fix edit at row {location.row} is outside the file")
-    offset = line_starts[location.row - 1] + location.column - 1
-    if not line_starts[location.row - 1] <= offset <= line_starts[location.row]:
+    offset = starts[location.row - 1] + location.column - 1
+    if not starts[location.row - 1] <= offset <= starts[location.row]:
         raise FixError(f"fix edit at {location.row}:{location.column} is outside its line")
     return offset
 
@@ -224,11 +216,11 @@ def unified_diff(filename: str, before: str, after: str) -> str:
     """A unified diff like `ruff --diff`; line breaks are kept as they are in the file."""
     lines = difflib.unified_diff(_lines(before), _lines(after), fromfile=filename, tofile=filename)
     return "".join(
-        line if _LINE_BREAK.search(line[-1:]) else f"{line}\n\\ No newline at end of file\n"
+        line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"
         for line in lines
     )
 
 
 def _lines(text: str) -> list[str]:
-    starts = _line_starts(text)
+    starts = line_starts(text)
     return [text[start:end] for start, end in itertools.pairwise(starts) if end > start]

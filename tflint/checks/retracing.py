@@ -285,9 +285,11 @@ def _is_true(node: cst.BaseExpression) -> bool:
 
 def _remove_arg(call: cst.Call, index: int) -> FixPlan:
     args = list(call.args)
-    del args[index]
-    if args and index == len(args):  # removed the last one: drop the dangling comma
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    removed = args.pop(index)
+    if args and index == len(args):  # removed the last one: its comma and spacing close the call
+        args[-1] = args[-1].with_changes(
+            comma=removed.comma, whitespace_after_arg=removed.whitespace_after_arg
+        )
     return FixPlan(
         "Remove `run_eagerly=True`",
         Applicability.UNSAFE,

@@ -28,7 +28,11 @@ def format_line(diagnostic: Diagnostic) -> str:
 def render_text(run: RunResult) -> str:
     lines = [format_line(d) for d in run.diagnostics]
     count = len(run.diagnostics)
-    if count == 0:
+    if run.fixed:  # after --fix, ruff's wording
+        total = count + run.fixed
+        noun = "finding" if total == 1 else "findings"
+        lines.append(f"Found {total} {noun} ({run.fixed} fixed, {count} remaining).")
+    elif count == 0:
         lines.append("All checks passed!")
     else:
         noun = "finding" if count == 1 else "findings"

@@ -24,7 +24,6 @@ EXACT_TENSORFLOW_EQUIVALENTS: dict[str, tuple[str, frozenset[str]]] = {
     "numpy.ceil": ("math.ceil", frozenset()),
     "numpy.maximum": ("maximum", frozenset()),
     "numpy.minimum": ("minimum", frozenset()),
-    "numpy.matmul": ("linalg.matmul", frozenset()),
     "numpy.sum": ("reduce_sum", frozenset({"axis", "keepdims"})),
     "numpy.max": ("reduce_max", frozenset({"axis", "keepdims"})),
     "numpy.amax": ("reduce_max", frozenset({"axis", "keepdims"})),
@@ -35,16 +34,23 @@ EXACT_TENSORFLOW_EQUIVALENTS: dict[str, tuple[str, frozenset[str]]] = {
     "numpy.any": ("reduce_any", frozenset({"axis", "keepdims"})),
 }
 # Positional-argument count each mapping accepts (reductions: the data and the axis).
-_MAX_POSITIONAL = {"numpy.maximum": 2, "numpy.minimum": 2, "numpy.matmul": 2}
+_MAX_POSITIONAL = {"numpy.maximum": 2, "numpy.minimum": 2}
 _REDUCTIONS_POSITIONAL = 2
 
-# NumPy constructors whose default dtype is 64-bit, and the 32-bit dtype TensorFlow would give.
-_FLOAT_CONSTRUCTORS = frozenset(
-    {"numpy.linspace", "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.eye",
-     "numpy.identity", "numpy.random.rand", "numpy.random.randn", "numpy.random.random",
-     "numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal"}
-)  # fmt: skip
-_INT_CONSTRUCTORS = frozenset({"numpy.random.randint"})
+# NumPy constructors whose default dtype is float64, with the position of their `dtype`
+# parameter (None: they take none); TensorFlow's own ops would give float32.
+_FLOAT_CONSTRUCTORS: dict[str, int | None] = {
+    "numpy.linspace": 5, "numpy.zeros": 1, "numpy.ones": 1, "numpy.empty": 1, "numpy.eye": 3,
+    "numpy.identity": 1, "numpy.random.rand": None, "numpy.random.randn": None,
+    "numpy.random.random": None, "numpy.random.uniform": None, "numpy.random.normal": None,
+    "numpy.random.standard_normal": None,
+}  # fmt: skip
+# ...and those whose dtype follows their arguments (int64 for ints, float64 for floats).
+_ARGUMENT_TYPED_CONSTRUCTORS: dict[str, int] = {
+    "numpy.arange": 3, "numpy.array": 1, "numpy.asarray": 1, "numpy.random.randint": 3,
+}  # fmt: skip
+_CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast", "keras.ops.cast"})
+_EXECUTING_EAGERLY = frozenset({"tensorflow.executing_eagerly"})
 _TENSOR_FACTORIES = {
     "tensorflow.constant": 1,
     "tensorflow.convert_to_tensor": 1,
@@ -60,11 +66,34 @@ def _tensorflow_callable(ctx: FileContext, dotted: str) -> tuple[cst.BaseExpress
     return expression, needs_import
 
 
+def _under_eager_guard(ctx: FileContext) -> bool:
+    """In the body of `if tf.executing_eagerly():` (or `if ... and tf.executing_eagerly():`),
+    which tracing skips: the code there only ever runs eagerly."""
+    ancestors = ctx.ancestors
+    for index in range(len(ancestors) - 2, -1, -1):
+        ancestor = ancestors[index]
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
+        if (
+            isinstance(ancestor, cst.If)
+            and ancestors[index + 1] is ancestor.body
+            and _tests_executing_eagerly(ancestor.test, ctx)
+        ):
+            return True
+    return False
+
+
+def _tests_executing_eagerly(test: cst.BaseExpression, ctx: FileContext) -> bool:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _tests_executing_eagerly(test.left, ctx) or _tests_executing_eagerly(test.right, ctx)
+    return isinstance(test, cst.Call) and ctx.qualname(test.func) in _EXECUTING_EAGERLY
+
+
 class NumpyCallCheck(Check):
     codes = frozenset({"TF201"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.in_graph:
+        if not ctx.in_graph or _under_eager_guard(ctx):
             return
         qualname = ctx.qualname(node.func)
         if qualname is None or not qualname.startswith("numpy.") or ".random." in qualname:
@@ -111,6 +140,7 @@ class TensorNumpyCheck(Check):
             and isinstance(func, cst.Attribute)
             and func.attr.value == "numpy"
             and not node.args
+            and not _under_eager_guard(ctx)
         ):
             return
         receiver = ctx.qualname(func.value)
@@ -132,7 +162,7 @@ class NumpyDtypeLeakCheck(Check):
         if factory not in _TENSOR_FACTORIES or not node.args or node.args[0].keyword is not None:
             return
         dtype_position = _TENSOR_FACTORIES[factory]
-        if _has_argument(node, "dtype", dtype_position):
+        if _has_argument(node, "dtype", dtype_position) or self._is_cast(ctx):
             return
         inner = node.args[0].value
         if not isinstance(inner, cst.Call):
@@ -159,7 +189,7 @@ class NumpyDtypeLeakCheck(Check):
         ctx.report(
             node,
             "TF204",
-            f"`{factory_name}({numpy_name}(...))` makes an {wide} tensor where TensorFlow's own "
+            f"`{factory_name}({numpy_name}(...))` makes a tensor of {wide} where TensorFlow's own "
             f"ops give {narrow}, and mixing them raises InvalidArgumentError; "
             f"pass `dtype=tf.{narrow}` or build it with TensorFlow",
             FixPlan(
@@ -171,14 +201,29 @@ class NumpyDtypeLeakCheck(Check):
         )
 
     @staticmethod
+    def _is_cast(ctx: FileContext) -> bool:
+        """`tf.cast(tf.constant(np.arange(n)), ...)`: the 64-bit tensor never escapes."""
+        argument, call = ctx.parent(1), ctx.parent(2)
+        return (
+            isinstance(argument, cst.Arg)
+            and isinstance(call, cst.Call)
+            and call.args[0] is argument
+            and ctx.qualname(call.func) in _CASTS
+        )
+
+    @staticmethod
     def _leaked_dtype(inner: cst.Call, ctx: FileContext) -> tuple[str, str] | None:
         """(64-bit dtype NumPy gives, 32-bit dtype TensorFlow would give), or None."""
         qualname = ctx.qualname(inner.func)
-        if qualname is None or _has_argument(inner, "dtype", None):
-            return None
         if qualname in _FLOAT_CONSTRUCTORS:
+            if _has_argument(inner, "dtype", _FLOAT_CONSTRUCTORS[qualname]):
+                return None
             return "float64", "float32"
-        if qualname in _INT_CONSTRUCTORS:
+        if qualname not in _ARGUMENT_TYPED_CONSTRUCTORS or _has_argument(
+            inner, "dtype", _ARGUMENT_TYPED_CONSTRUCTORS[qualname]
+        ):
+            return None
+        if qualname == "numpy.random.randint":
             return "int64", "int32"
         if qualname == "numpy.arange":
             numbers = [arg.value for arg in inner.args if arg.keyword is None]

@@ -1,0 +1,80 @@
+"""TF202 fixed: stay in tensors inside graph code; call `.numpy()` on results, eagerly."""
+
+import keras
+import tensorflow as tf
+
+
+@tf.function
+def largest(x):
+    return tf.reduce_max(x)
+
+
+@tf.function
+def describe(x):
+    return tf.identity(x)
+
+
+class Rescale(keras.layers.Layer):
+    def call(self, inputs):
+        peak = keras.ops.max(inputs)
+        return inputs / peak
+
+
+class CountAbove(keras.metrics.Metric):
+    def __init__(self, name="count_above", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.count = self.add_weight(name="count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        above = tf.reduce_sum(tf.cast(y_pred > 0.5, self.dtype))
+        self.count.assign_add(above)
+
+    def result(self):
+        return self.count
+
+
+def incremented(values):
+    return tf.data.Dataset.from_tensor_slices(values).map(lambda v: v + 1)
+
+
+# Look-alikes that must stay quiet: `.numpy()` where the code runs eagerly.
+
+
+class Counter(tf.Module):
+    def __init__(self):
+        self.calls = tf.Variable(0)
+
+    @tf.function
+    def __call__(self, x):
+        self.calls.assign_add(1)
+        with tf.init_scope():
+            first_trace = self.calls.numpy() == 0  # init_scope: eager, runs once per trace
+        return x if first_trace else x + 0.0
+
+
+@tf.function
+def checked(x):
+    if tf.executing_eagerly():  # tracing skips this branch; run_functions_eagerly takes it
+        tf.debugging.assert_all_finite(tf.constant(x.numpy()), "x has NaN or inf")
+    return x * 2.0
+
+
+def to_python(x):
+    return x.numpy().tolist()  # runs eagerly inside tf.py_function
+
+
+@tf.function
+def listed(x):
+    return tf.py_function(lambda t: tf.constant(to_python(t)), [x], tf.float32)
+
+
+if __name__ == "__main__":
+    print(largest(tf.constant([1.0, 2.0])).numpy())
+    print(describe(tf.constant([1.0, 2.0])).numpy().tolist())
+    print(list(incremented(tf.constant([1, 2])).as_numpy_iterator()))
+    model = keras.Sequential([keras.Input((2,)), Rescale(), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[CountAbove()])
+    model.fit(tf.constant([[0.5, 1.0]]), tf.constant([[1.0, 1.0]]), epochs=1, verbose=0)
+    print(Counter()(tf.constant(1.0)).numpy())
+    print(checked(tf.constant([1.0, 2.0])).numpy())
+    print(listed(tf.constant([1.0, 2.0])).numpy())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +79,7 @@ def generic(count: int) -> Iterator[Inputs]:
         )
 
 
-class _Scope(dict[str, Any]):
+class Scope(dict[str, Any]):
     """Names for evaluating an example call: earlier simple assignments of its block, evaluated
     on first use from their own source, then the module's globals."""
 
@@ -87,6 +87,7 @@ class _Scope(dict[str, Any]):
         super().__init__()
         self._assignments = assignments
         self._namespace = namespace
+        self.filename = namespace.get("__file__") or "<module>"
 
     def __missing__(self, name: str) -> Any:
         node = self._assignments.pop(name, None)  # pop: a self-reference cannot loop
@@ -99,8 +100,10 @@ class _Scope(dict[str, Any]):
         return value
 
 
-def evaluate(node: ast.expr, scope: dict[str, Any]) -> Any:
-    code = compile(ast.Expression(node), "<example call>", "eval")
+def evaluate(node: ast.expr, scope: Scope) -> Any:
+    """The value of one of the module's expressions; compiled under the module's file name and
+    line numbers, so a lambda made here is the user's code to every tap and traceback."""
+    code = compile(ast.Expression(node), scope.filename, "eval")
     return eval(code, {"__builtins__": __builtins__}, scope)
 
 
@@ -112,42 +115,52 @@ def _blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
                 yield block
 
 
-def _calls_in(statement: ast.stmt, name: str) -> Iterator[ast.Call]:
-    """Calls of `name(...)` / `obj.name(...)` in one statement, not inside nested blocks."""
+def _calls_in(statement: ast.stmt, match: Callable[[ast.Call], bool]) -> Iterator[ast.Call]:
+    """Matching calls in one statement, not inside its nested blocks."""
     stack: list[ast.AST] = [statement]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Call):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (
-                isinstance(func, ast.Attribute) and func.attr == name
-            ):
-                yield node
+        if isinstance(node, ast.Call) and match(node):
+            yield node
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, ast.stmt):
                 stack.append(child)
 
 
-def example_calls(tree: ast.Module, name: str, namespace: dict[str, Any]) -> Iterator[Inputs]:
-    """Arguments of the module's own calls of `name`, where every argument evaluates."""
+def calls_with_scope(tree: ast.Module, namespace: dict[str, Any],
+                     match: Callable[[ast.Call], bool]) -> Iterator[tuple[ast.Call, Scope]]:
+    """Every matching call, with the names its block assigned before it."""
     for block in _blocks(tree):
         assignments: dict[str, ast.expr] = {}
         for statement in block:
-            for call in _calls_in(statement, name):
-                if any(isinstance(a, ast.Starred) for a in call.args) or any(
-                    k.arg is None for k in call.keywords
-                ):
-                    continue
-                scope = _Scope(dict(assignments), namespace)
-                try:
-                    args = tuple(evaluate(a, scope) for a in call.args)
-                    kwargs = {k.arg: evaluate(k.value, scope) for k in call.keywords if k.arg}
-                except Exception:
-                    continue
-                yield Inputs(args, kwargs, source=f"the example call at line {call.lineno}")
-            if (
-                isinstance(statement, ast.Assign)
-                and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)
-            ):
+            for call in _calls_in(statement, match):
+                yield call, Scope(dict(assignments), namespace)
+            if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name)):
                 assignments[statement.targets[0].id] = statement.value
+
+
+def calls_of(name: str) -> Callable[[ast.Call], bool]:
+    """Matches `name(...)` and `obj.name(...)`."""
+
+    def match(call: ast.Call) -> bool:
+        func = call.func
+        return (isinstance(func, ast.Name) and func.id == name) or (
+            isinstance(func, ast.Attribute) and func.attr == name)
+
+    return match
+
+
+def example_calls(tree: ast.Module, name: str, namespace: dict[str, Any]) -> Iterator[Inputs]:
+    """Arguments of the module's own calls of `name`, where every argument evaluates."""
+    for call, scope in calls_with_scope(tree, namespace, calls_of(name)):
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            continue
+        try:
+            args = tuple(evaluate(a, scope) for a in call.args)
+            kwargs = {k.arg: evaluate(k.value, scope) for k in call.keywords if k.arg}
+        except Exception:
+            continue
+        yield Inputs(args, kwargs, source=f"the example call at line {call.lineno}")

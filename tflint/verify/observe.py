@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 
 _RANDOM = (
@@ -88,7 +88,9 @@ def _roots(*keys: str) -> tuple[str, ...]:
 _STDLIB = _roots("stdlib", "platstdlib")
 _PACKAGES = (*_roots("purelib", "platlib"), str(Path(__file__).resolve().parents[1]) + os.sep)
 
-_active: Counter[tuple[str, str]] | None = None
+Event = tuple[str, str, int | None]  # kind, key, line in the request's file (None: elsewhere)
+_active: Counter[Event] | None = None
+_active_file = ""
 
 
 @dataclass(frozen=True)
@@ -112,29 +114,61 @@ def _is_stdlib(filename: str) -> bool:
 
 
 @functools.cache
-def _is_user_file(filename: str) -> bool:
+def is_user_file(filename: str) -> bool:
     if filename.startswith("<"):
         return False
     path = os.path.realpath(filename)
     if "__autograph_generated_file" in path:
-        return True  # AutoGraph's converted copy of a user function
+        return False  # unmapped generated code: not the user's own lines
     return not _is_stdlib(path) and not path.startswith(_PACKAGES)
 
 
-def _caller(skip: int) -> FrameType | None:
-    """The first frame above `skip` levels that is not standard-library code."""
-    frame: FrameType | None = sys._getframe(skip + 1)
-    while frame is not None and _is_stdlib(frame.f_code.co_filename):
+# AutoGraph runs converted user code from a generated file; its source maps lead back to the
+# user's own lines. Filled by the `load_ast` tap.
+_origins: dict[tuple[str, int], tuple[str, int]] = {}
+_AUTOGRAPH = f"{os.sep}tensorflow{os.sep}python{os.sep}autograph{os.sep}"
+_AUTOGRAPH_API = f"{_AUTOGRAPH}impl{os.sep}api.py"
+_AUTOGRAPH_OPERATORS = f"{_AUTOGRAPH}operators{os.sep}"
+
+
+def _origin(frame: FrameType) -> tuple[str, int]:
+    where = (frame.f_code.co_filename, frame.f_lineno)
+    return _origins.get(where, where)
+
+
+def _skipped(frame: FrameType, filename: str) -> bool:
+    """Frames between user code and a tap: the standard library (AutoGraph-converted or not),
+    tflint's own taps, AutoGraph's call-through machinery (converted_call, do_not_convert) and
+    its operators (which call back into converted code for `if`, `for` ...)."""
+    return _is_stdlib(filename) or filename.startswith(_PACKAGES[-1]) or (
+        _AUTOGRAPH_OPERATORS in filename) or (
+        filename.endswith(_AUTOGRAPH_API)
+        and frame.f_code.co_name in ("converted_call", "_call_unconverted", "wrapper"))
+
+
+def user_line() -> tuple[str, int] | None:
+    """The user file and line that caused the current event, or None when library code
+    (TensorFlow, Keras, ...) caused it."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        filename, line = _origin(frame)
+        if not _skipped(frame, filename):
+            return (filename, line) if is_user_file(filename) else None
         frame = frame.f_back
-    return frame
+    return None
 
 
-def _count(kind: str, key: str, skip: int = 1) -> None:
+def _count(kind: str, key: str) -> None:
     if _active is None:
         return
-    frame = _caller(skip + 1)
-    if frame is not None and _is_user_file(frame.f_code.co_filename):
-        _active[(kind, key)] += 1
+    where = user_line()
+    if where is not None:
+        _active[(kind, key, where[1] if where[0] == _active_file else None)] += 1
+
+
+def _dotted(owner: Any) -> str:
+    return owner.__name__ if isinstance(owner, ModuleType) else (
+        f"{owner.__module__}.{owner.__qualname__}")
 
 
 def _tap_functions(module: Any, names: tuple[str, ...], kind: str) -> None:
@@ -209,7 +243,7 @@ def _tap_tf_function(tf: Any) -> None:
     real = tf.function
 
     def record(function: Any, frame: FrameType | None) -> Any:
-        if frame is not None and _is_user_file(frame.f_code.co_filename):
+        if frame is not None and is_user_file(frame.f_code.co_filename):
             creations.append(Creation(function, frame.f_code.co_filename, frame.f_lineno))
         return function
 
@@ -227,6 +261,7 @@ def _tap_tf_function(tf: Any) -> None:
 def install(tf: Any) -> None:
     """Put every tap in place; call once, before user code is imported."""
     _tap_functions(random, _RANDOM, "random")
+    _tap_functions(random.Random, _RANDOM, "random")  # methods of the user's own Random()
     _tap_functions(time, _CLOCKS, "clock")
     try:
         import numpy.random
@@ -239,38 +274,60 @@ def install(tf: Any) -> None:
     _tap_logging()
     _tap_warnings()
     _tap_tf_function(tf)
+    _tap_autograph()
 
 
-class _LineCounter(io.StringIO):
-    """A stream that keeps what was written; user output never reaches tflint's."""
+def _tap_autograph() -> None:
+    """Keep AutoGraph's source maps (generated line → user line) as it makes them, and keep it
+    from converting tflint's own code (the taps inspect their callers' frames)."""
+    try:
+        from tensorflow.python.autograph.core import config
+        from tensorflow.python.autograph.pyct import loader
+    except ImportError:  # another TensorFlow layout: graph events keep generated lines
+        return
+    config.CONVERSION_RULES = (config.DoNotConvert("tflint"), *config.CONVERSION_RULES)
+    real = loader.load_ast
 
-    @property
-    def lines(self) -> int:
-        return self.getvalue().count("\n")
+    @functools.wraps(real)
+    def load_ast(*args: Any, **kwargs: Any) -> Any:
+        module, source, source_map = real(*args, **kwargs)
+        for generated, origin in (source_map or {}).items():
+            _origins[(generated.filename, generated.lineno)] = (origin.loc.filename,
+                                                                origin.loc.lineno)
+        return module, source, source_map
+
+    loader.load_ast = load_ast
+
+
+class _Sink(io.StringIO):
+    """Swallows user output, counting each completed line as an event of the line that wrote
+    it: `print` ends each call with one write of its `end` ("\n")."""
+
+    def write(self, text: str) -> int:
+        if text.endswith("\n"):
+            _count("stdout", "")
+        return len(text)
 
 
 @dataclass
 class Recording:
-    """Events, print lines and the first exception of one run of user code."""
+    """Events and the first exception of one run of user code from `file`."""
 
-    events: Counter[tuple[str, str]] = field(default_factory=Counter)
-    stdout_lines: int = 0
+    file: str
+    events: Counter[Event] = field(default_factory=Counter)
     error: BaseException | None = None
 
     def __enter__(self) -> Recording:
-        global _active
-        self._streams = (sys.stdout, sys.stderr)
-        self._out, self._err = _LineCounter(), _LineCounter()
-        sys.stdout, sys.stderr = self._out, self._err
-        self._previous = _active
-        _active = self.events
+        global _active, _active_file
+        self._saved = (sys.stdin, sys.stdout, sys.stderr, _active, _active_file)
+        sys.stdin = io.StringIO("1\n" * 1000)  # `input()` gets an answer; it is counted
+        sys.stdout = sys.stderr = _Sink()
+        _active, _active_file = self.events, self.file
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _active
-        _active = self._previous
-        sys.stdout, sys.stderr = self._streams
-        self.stdout_lines = self._out.lines + self._err.lines
+        global _active, _active_file
+        sys.stdin, sys.stdout, sys.stderr, _active, _active_file = self._saved
 
     def run(self, call: Callable[[], Any]) -> Any:
         """Call once; an Exception is kept (first one wins), not raised."""
@@ -280,3 +337,11 @@ class Recording:
             if self.error is None:
                 self.error = exc
             return None
+
+    def count(self, kind: str, rows: range) -> Counter[str]:
+        """Events of `kind` caused by the given lines of the file, by key."""
+        counts: Counter[str] = Counter()
+        for (event_kind, key, line), number in self.events.items():
+            if event_kind == kind and line in rows:
+                counts[key] += number
+        return counts

@@ -8,6 +8,7 @@ request: the parent kills the worker's process group, starts a fresh one and goe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -144,17 +145,13 @@ class Worker:
     def close(self) -> None:
         """Kill the worker and anything it started (its own session), and drop its log."""
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
         self.log.unlink(missing_ok=True)
 
 

@@ -26,6 +26,8 @@ from tflint.verify import observe
 from tflint.verify.inputs import (
     SHAPES,
     Inputs,
+    calls_with_scope,
+    evaluate,
     example_calls,
     from_signature,
     generic,
@@ -34,7 +36,7 @@ from tflint.verify.inputs import (
 )
 
 Function = tf.types.experimental.PolymorphicFunction
-_MAP_METHODS = frozenset({"map", "filter", "flat_map", "interleave", "reduce", "scan"})
+_MAP_METHODS = frozenset({"map", "filter"})  # the ones whose function takes one element
 _STEP_RUNS = {"train_step": "fit", "test_step": "evaluate", "predict_step": "predict"}
 
 
@@ -48,7 +50,8 @@ class Runner:
 
     call: Callable[[Inputs], Any]
     owner: Any = None
-    steps: int = 1
+    steps: int = 1  # calls of the traced code per `call`
+    repeat: int = 3  # `call`s per observed run
 
 
 @contextlib.contextmanager
@@ -107,29 +110,28 @@ class FunctionSubject(Subject):
 
 
 class DatasetSubject(Subject):
-    """A function passed to `Dataset.map` (or filter ...): traced by tf.data, once."""
+    """A function the module passes to `Dataset.map` (or filter ...), run on the elements of
+    the module's own input dataset: eagerly one element at a time, or traced by tf.data."""
 
-    def __init__(self, label: str, function: Callable[..., Any], module: Module) -> None:
-        self.label, self._function, self._module = label, function, module
+    def __init__(self, label: str, function: Callable[..., Any], dataset: Any,
+                 method: str) -> None:
+        self.label, self._function, self._dataset, self._method = label, function, dataset, method
 
     def runner(self, mode: str) -> Runner:
-        if mode == "eager":
-            return Runner(lambda i: self._function(*i.args))
-        iterators: dict[int, Any] = {}
+        elements = self._dataset.take(3)
+        steps = sum(1 for _ in elements)
+        if mode == "graph":
+            mapped = getattr(elements, self._method)(self._function)  # traced once, here
+            return Runner(lambda _: list(mapped), steps=steps)
 
-        def call(i: Inputs) -> Any:
-            if id(i) not in iterators:  # one dataset, traced once, pulled once per call
-                data = tf.data.Dataset.from_tensors(i.args).repeat()
-                iterators[id(i)] = iter(data.map(self._function))
-            return next(iterators[id(i)])
+        def call(_: Inputs) -> Any:
+            unpack = isinstance(elements.element_spec, tuple)
+            return [self._function(*e) if unpack else self._function(e) for e in elements]
 
-        return Runner(call)
+        return Runner(call, steps=steps)
 
     def candidates(self) -> Iterator[Inputs]:
-        yield from example_calls(self._module.tree, self.label, self._module.namespace)
-        count = required_positional(self._function)
-        if count:
-            yield from generic(count)
+        yield Inputs((), source="the elements of the module's own dataset")
 
 
 class KerasSubject(Subject):
@@ -159,9 +161,13 @@ class KerasSubject(Subject):
                 owner.update_state(a, b)
                 return owner.result()
         else:
+            # `fit` calls layers with training=True; so do both runs, where `call` takes it.
+            training = "training" in inspect.signature(owner.call).parameters
+
             def step(*args: Any) -> Any:
-                return owner(*args)
-        traced = step if mode == "eager" else tf.function(step)
+                return owner(*args, training=True) if training else owner(*args)
+        # Keras traces user code without AutoGraph; so does this graph run.
+        traced = step if mode == "eager" else tf.function(step, autograph=False)
         return Runner(lambda i: traced(*i.args), owner)
 
     def _fit_runner(self, model: Any, mode: str) -> Runner:
@@ -178,14 +184,14 @@ class KerasSubject(Subject):
                 return model.evaluate(x, y, batch_size=2, verbose=0)
             return model.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False).history
 
-        return Runner(call, model, steps=3)
+        return Runner(call, model, steps=3, repeat=1)
 
     def candidates(self) -> Iterator[Inputs]:
         for shape in SHAPES:
             if self.kind == "model":
-                if shape:
-                    yield Inputs((tensor((6, *shape[1:] or shape)),),
-                                 source=f"3 batches of shape (2, {', '.join(map(str, shape[1:] or shape))})")
+                if len(shape) > 1:  # 3 batches of 2 samples for fit/evaluate/predict
+                    yield Inputs((tensor((6, *shape[1:])),),
+                                 source=f"3 batches of shape {(2, *shape[1:])}")
             elif self.kind in ("loss", "metric"):
                 yield Inputs((tensor(shape), tensor(shape) * 0.8),
                              source=f"y_true, y_pred of shape {shape}")
@@ -200,6 +206,10 @@ class Module:
     module: ModuleType
     tree: ast.Module
     source: str
+
+    @property
+    def filename(self) -> str:
+        return self.module.__file__ or ""
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -257,14 +267,32 @@ def _call_graph(tree: ast.Module) -> dict[str, set[str]]:
     return graph
 
 
-def _mapped_functions(tree: ast.Module) -> set[str]:
-    """Names passed to `<dataset>.map(...)` and its siblings."""
-    names = set()
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in _MAP_METHODS):
-            names.update(a.id for a in node.args if isinstance(a, ast.Name))
-    return names
+def dataset_subject(module: Module, *, name: str | None = None,
+                    row: int | None = None) -> DatasetSubject | None:
+    """The module's own `<dataset>.map(fn)` where `fn` is the function `name`, or a lambda on
+    line `row`; the dataset and the function are the module's own expressions, evaluated."""
+
+    def match(call: ast.Call) -> bool:
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in _MAP_METHODS
+                and call.args):
+            return False
+        fn = call.args[0]
+        if isinstance(fn, ast.Name):
+            return fn.id == name
+        return isinstance(fn, ast.Lambda) and row is not None and (
+            fn.lineno <= row <= (fn.end_lineno or fn.lineno))
+
+    for call, scope in calls_with_scope(module.tree, module.namespace, match):
+        assert isinstance(call.func, ast.Attribute)
+        try:
+            dataset = evaluate(call.func.value, scope)
+            function = evaluate(call.args[0], scope)
+        except Exception:
+            continue
+        if isinstance(dataset, tf.data.Dataset):
+            return DatasetSubject(name or f"the lambda at line {call.lineno}", function, dataset,
+                                  call.func.attr)
+    return None
 
 
 def subject_for(module: Module, symbol: str) -> Subject:
@@ -303,16 +331,13 @@ def _direct_subject(module: Module, symbol: str) -> Subject | None:
     for creation in observe.creations:
         if getattr(creation.function, "python_function", None) is obj:
             return FunctionSubject(symbol, lambda _, f=creation.function: f, None, module)
-    if callable(obj) and parts[-1] in _mapped_functions(module.tree):
-        return DatasetSubject(parts[-1], obj, module)
-    return None
+    return dataset_subject(module, name=parts[-1]) if callable(obj) else None
 
 
 def _method_subject(module: Module, cls: type, name: str, obj: Any) -> Subject | None:
     if issubclass(cls, keras.layers.Layer | keras.losses.Loss | keras.metrics.Metric):
         traced = {"call", "update_state", "result", *_STEP_RUNS}
-        return KerasSubject(cls, name if name in traced else "call", module) \
-            if name in traced else None
+        return KerasSubject(cls, name, module) if name in traced else None
     if isinstance(obj, Function):
         return FunctionSubject(f"{cls.__name__}.{name}",
                                lambda owner: getattr(owner, name),

@@ -1,0 +1,150 @@
+"""Run a subject eagerly, then as a graph, on the same inputs, and record what each run did.
+
+The eager run doubles as the input check (DESIGN.md): candidates are tried in order and the
+first that runs eagerly without an error is the one both runs use. Watched state (module globals
+and `self.<attr>` named on the flagged lines) is summarised before and after each run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from tflint.verify.inputs import Inputs
+from tflint.verify.observe import Recording
+from tflint.verify.pattern import run_main_setup
+from tflint.verify.target import Module, Runner, Subject
+
+MAX_CANDIDATES = 12
+_IDENTIFIER = re.compile(r"(self\.)?\b([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A watched value, summarised: text for the evidence, a number to compare (a length or
+    the value), and whether it holds a symbolic (graph-only) tensor."""
+
+    text: str
+    number: float | None = None
+    symbolic: bool = False
+
+
+@dataclass
+class Run:
+    mode: str
+    calls: int
+    recording: Recording
+    outputs: list[bytes]
+    before: dict[str, Snap]
+    after: dict[str, Snap]
+
+
+@dataclass
+class Comparison:
+    subject: Subject
+    inputs: Inputs | None
+    eager: Run | None = None
+    graph: Run | None = None
+    eager_errors: list[BaseException] = field(default_factory=list)
+
+
+def is_symbolic(value: Any) -> bool:
+    return tf.is_tensor(value) and not isinstance(value, tf.Variable) and not hasattr(
+        value, "numpy")
+
+
+def summarize(value: Any) -> Snap:
+    if isinstance(value, tf.Variable):
+        number = value.numpy()
+        return Snap(f"a tf.Variable holding {number}",
+                    float(number) if getattr(number, "size", 0) == 1 else None)
+    if tf.is_tensor(value):
+        if is_symbolic(value):
+            return Snap("a symbolic Tensor", symbolic=True)
+        number = value.numpy()
+        return Snap("an eager Tensor", float(number) if getattr(number, "size", 0) == 1 else None)
+    if isinstance(value, bool | int | float):
+        return Snap(repr(value), float(value))
+    if isinstance(value, list | tuple | dict | set):
+        items = value.values() if isinstance(value, dict) else value
+        return Snap(f"{len(value)} items", len(value), any(is_symbolic(v) for v in items))
+    return Snap(type(value).__name__)
+
+
+def watched_names(lines: Iterable[str]) -> set[str]:
+    """`self.attr` and bare names on the flagged lines (filtered later against real state)."""
+    return {f"{m[1] or ''}{m[2]}" for line in lines for m in _IDENTIFIER.finditer(line)}
+
+
+def _snapshot(names: set[str], module: Module, owner: Any) -> dict[str, Snap]:
+    snaps = {}
+    for name in names:
+        if name.startswith("self."):
+            if owner is None:
+                continue
+            try:
+                value = getattr(owner, name[5:])
+            except Exception:
+                continue
+        elif name in module.namespace:
+            value = module.namespace[name]
+        else:
+            continue
+        if isinstance(value, tf.Variable | tf.Tensor | bool | int | float | list | dict | set):
+            snaps[name] = summarize(value)
+    return snaps
+
+
+def fingerprint(output: Any) -> bytes:
+    """Equal for equal outputs: tensors by dtype, shape and bytes."""
+    parts = []
+    for item in tf.nest.flatten(output):
+        if tf.is_tensor(item) and hasattr(item, "numpy"):
+            array = np.asarray(item.numpy())
+            parts.append(f"{array.dtype}{array.shape}".encode() + array.tobytes())
+        else:
+            parts.append(repr(item).encode())
+    return b"|".join(parts)
+
+
+def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str],
+                module: Module) -> Run:
+    before = _snapshot(names, module, runner.owner)
+    outputs = []
+    with Recording(module.filename) as recording:
+        for _ in range(runner.repeat):
+            output = recording.run(lambda: runner.call(inputs))
+            if recording.error is not None:
+                break
+            outputs.append(fingerprint(output))
+    return Run(mode, len(outputs) * runner.steps, recording, outputs, before,
+               _snapshot(names, module, runner.owner))
+
+
+def compare(subject: Subject, names: set[str], module: Module) -> Comparison:
+    """Eager run with the first candidate inputs that work, then the graph run with them. When
+    none works, the `__main__` block's setup (what it does before using the subject) runs once
+    and the candidates are tried again."""
+    comparison = _try_candidates(subject, names, module)
+    if comparison.eager is None and run_main_setup(module, subject.label.split(".")[-1]):
+        comparison = _try_candidates(subject, names, module)
+    return comparison
+
+
+def _try_candidates(subject: Subject, names: set[str], module: Module) -> Comparison:
+    comparison = Comparison(subject, None)
+    for inputs in itertools.islice(subject.candidates(), MAX_CANDIDATES):
+        eager = observe_run(subject.runner("eager"), "eager", inputs, names, module)
+        if eager.recording.error is None:
+            comparison.inputs, comparison.eager = inputs, eager
+            comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names,
+                                           module)
+            return comparison
+        comparison.eager_errors.append(eager.recording.error)
+    return comparison

@@ -1,0 +1,121 @@
+"""Run the module's own call pattern around a finding, for rules about how code is called
+(retracing, tf.functions created repeatedly, eager mode switched on).
+
+Module-level code already ran when the module was imported. A finding in the
+`if __name__ == "__main__":` block runs that block's statements up to the one holding it; a
+finding in a function runs that function, with the module's own example arguments (or none).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tflint.verify.inputs import example_calls, required_positional
+from tflint.verify.observe import Recording
+from tflint.verify.target import Module, Unresolved, instantiate, lookup
+
+
+@dataclass
+class PatternRun:
+    label: str  # what ran, for the evidence: "2 calls of make_model"
+    results: list[Any]
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    test = getattr(node, "test", None)
+    return (isinstance(node, ast.If) and isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__"
+                    for c in test.comparators))
+
+
+def _run_main_prefix(module: Module, row: int) -> PatternRun:
+    for node in module.tree.body:
+        if node.lineno <= row <= (node.end_lineno or node.lineno):
+            if not _is_main_guard(node):
+                return PatternRun("importing the module", [])
+            assert isinstance(node, ast.If)
+            prefix = [s for s in node.body if s.lineno <= row]
+            code = compile(ast.Module(body=prefix, type_ignores=[]),
+                           module.module.__file__ or "<module>", "exec")
+            with Recording(module.filename) as recording:
+                recording.run(lambda: exec(code, module.namespace))
+            if recording.error is not None:
+                raise Unresolved(f"the __main__ block raised {describe(recording.error)} "
+                                 f"before line {row}")
+            return PatternRun(f"the __main__ block up to line {row}", [])
+    raise Unresolved("the finding is not in module-level code")
+
+
+def run_main_setup(module: Module, name: str) -> bool:
+    """Run the `__main__` block's statements that come before its first use of `name` (the
+    module's own setup: environment variables, files, globals). False when there are none."""
+    for node in module.tree.body:
+        if _is_main_guard(node):
+            assert isinstance(node, ast.If)
+            setup = list(itertools.takewhile(
+                lambda s: not any(isinstance(n, ast.Name | ast.Attribute)
+                                  and name in (getattr(n, "id", None), getattr(n, "attr", None))
+                                  for n in ast.walk(s)), node.body))
+            if not setup:
+                return False
+            code = compile(ast.Module(body=setup, type_ignores=[]), module.filename, "exec")
+            with Recording(module.filename) as recording:
+                recording.run(lambda: exec(code, module.namespace))
+            return recording.error is None
+    return False
+
+
+def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -> PatternRun:
+    """Run the code around a finding the way the module runs it; `repeat` calls of a function."""
+    if symbol is None:
+        return _run_main_prefix(module, row)
+    base = symbol.split(".<locals>.")[0]
+    function = lookup(module, base)
+    parts = base.split(".")
+    if len(parts) == 2:
+        owner = lookup(module, parts[0])
+        if isinstance(owner, type):
+            function = getattr(instantiate(owner, module), parts[1])
+    name = parts[-1]
+    candidates = list(itertools.islice(example_calls(module.tree, name, module.namespace), 4))
+    if not candidates and required_positional(function) != 0:
+        raise Unresolved(f"no inputs could be built for `{base}` (no example call in the module)")
+    arguments = [(c.args, c.kwargs) for c in candidates] or [((), {})]
+    last_error: BaseException | None = None
+    for args, kwargs in arguments:
+        results = []
+        with Recording(module.filename) as recording:
+            for _ in range(repeat):
+                results.append(recording.run(lambda a=args, k=kwargs: function(*a, **k)))
+        if recording.error is None:
+            calls = "a call" if repeat == 1 else f"{repeat} calls"
+            return PatternRun(f"{calls} of {base}", results)
+        last_error = recording.error
+    assert last_error is not None
+    raise Unresolved(f"running `{base}` raised {describe(last_error)}")
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: first line of the message`, short and without Keras' terminal colours."""
+    return f"{type(exc).__name__}: {message_line(exc)}"
+
+
+def message_line(exc: BaseException, prefer: str | None = None) -> str:
+    """The line of an exception message that says what went wrong (TensorFlow wraps the real
+    message in a traceback of user frames; Keras prefixes 'Exception encountered ...')."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("File ", "in user code", "Exception enc",
+                                                       "Arguments received", "•"))]
+    if prefer:
+        wanted = [ln for ln in useful if re.search(prefer, ln, re.IGNORECASE)]
+        if wanted:
+            useful = wanted
+    line = useful[-1] if useful else (lines[0] if lines else "")
+    line = re.sub(r"^\w+(Error|Exception): ", "", line)
+    return line if len(line) <= 90 else line[:89] + "…"

@@ -1,0 +1,403 @@
+"""Per-rule verdicts: what each rule's finding should make observably true, and whether it did.
+
+Every verdict quotes what was observed (counts, values, the exception) in one short line. A
+finding is `confirmed` only when the divergence the rule predicts was seen at run time, and
+`not-reproduced` when the code ran as the rule's example predicts it would not; anything that
+kept us from observing (no inputs, a failing import, nothing that traces the code) is
+`unverifiable` with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import inspect
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tflint.verify import observe
+from tflint.verify.compare import Comparison, Run, compare, watched_names
+from tflint.verify.pattern import describe, message_line, run_pattern
+from tflint.verify.target import Module, Unresolved, dataset_subject, lookup, subject_for
+
+Result = dict[str, str]
+Finding = dict[str, Any]
+
+SIDE_EFFECT_KINDS = {
+    "TF101": ("stdout",),
+    "TF102": ("logging", "warning", "open", "environ", "input", "subprocess", "stdout"),
+    "TF103": ("random",),
+    "TF104": ("clock",),
+}
+# The exception each error rule predicts: type(s) and a pattern its message must match.
+EXPECTED_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
+    "TF201": ((NotImplementedError, TypeError), r"symbolic|numpy|convert"),
+    "TF202": ((AttributeError,), r"numpy"),
+    "TF301": ((ValueError,), r"singleton|non-first call|created on the first call"),
+    "TF302": ((ValueError,), r"add new elements of state|already built"),
+}
+DIVERGENCE = {"TF105", "TF106", *SIDE_EFFECT_KINDS, *EXPECTED_ERRORS}
+
+
+def unverifiable(reason: str) -> Result:
+    return {"status": "unverifiable", "evidence": reason}
+
+
+def confirmed(evidence: str) -> Result:
+    return {"status": "confirmed", "evidence": evidence}
+
+
+def not_reproduced(evidence: str) -> Result:
+    return {"status": "not-reproduced", "evidence": evidence}
+
+
+def _times(count: int) -> str:
+    return f"{count}×"
+
+
+class Group:
+    """The findings of one symbol in one imported module; eager/graph runs are shared."""
+
+    def __init__(self, module: Module, filename: str, symbol: str | None,
+                 findings: list[Finding]) -> None:
+        self.module, self.filename, self.symbol, self.findings = module, filename, symbol, findings
+        self.lines = module.source.splitlines()
+        self._comparisons: dict[Any, Comparison] = {}
+
+    def span_lines(self, finding: Finding) -> list[str]:
+        return self.lines[finding["row"] - 1 : finding["end_row"]]
+
+    def span_text(self, finding: Finding) -> str:
+        lines = self.span_lines(finding)
+        if len(lines) == 1:
+            return lines[0][finding["column"] - 1 : finding["end_column"] - 1]
+        return "\n".join([lines[0][finding["column"] - 1 :], *lines[1:-1],
+                          lines[-1][: finding["end_column"] - 1]])
+
+    def comparison(self, finding: Finding) -> Comparison:
+        key = (self.symbol, finding["row"] if self.symbol in (None, "<lambda>") else 0)
+        if key not in self._comparisons:
+            if self.symbol is None or self.symbol.endswith("<lambda>"):
+                subject = dataset_subject(self.module, row=finding["row"])
+                if subject is None:
+                    raise Unresolved("no tf.data map in the module traces this code")
+            else:
+                subject = subject_for(self.module, self.symbol)
+            names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
+            self._comparisons[key] = compare(subject, names, self.module)
+        return self._comparisons[key]
+
+    def points_at(self, exc: BaseException, finding: Finding) -> bool:
+        """Whether the exception arose on the flagged lines (its traceback, or the user frames
+        TensorFlow quotes in a graph error's message)."""
+        rows = range(finding["row"], finding["end_row"] + 1)
+        seen: BaseException | None = exc
+        while seen is not None:
+            tb = seen.__traceback__
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == self.filename and tb.tb_lineno in rows:
+                    return True
+                tb = tb.tb_next
+            for match in re.finditer(r'File "([^"]+)", line (\d+)', str(seen)):
+                if match[1] == self.filename and int(match[2]) in rows:
+                    return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+
+def verify_group(module: Any, tree: ast.Module, source: str, symbol: str | None,
+                 findings: list[Finding]) -> list[Result]:
+    group = Group(Module(module, tree, source), module.__file__, symbol, findings)
+    results = []
+    for finding in findings:
+        try:
+            results.append(_verify(group, finding))
+        except Unresolved as exc:
+            results.append(unverifiable(str(exc)))
+        except MemoryError:
+            results.append(unverifiable("ran out of memory (the memory cap was reached)"))
+        except Exception as exc:
+            results.append(unverifiable(f"the verifier failed: {describe(exc)}"))
+    return results
+
+
+def _verify(group: Group, finding: Finding) -> Result:
+    code = finding["code"]
+    if code in DIVERGENCE:
+        return _divergence(group, finding)
+    probe = _PROBES.get(code)
+    if probe is None:
+        return unverifiable(f"{code} has no run-time check")
+    return probe(group, finding)
+
+
+def _divergence(group: Group, finding: Finding) -> Result:
+    comparison = group.comparison(finding)
+    code = finding["code"]
+    if code == "TF302":  # Keras refuses the new weight eagerly too, as soon as it is built
+        for error in [*comparison.eager_errors,
+                      *(r.recording.error for r in (comparison.eager, comparison.graph) if r)]:
+            if error is not None and _expected(code, error) and group.points_at(error, finding):
+                return confirmed(f"calling {comparison.subject.label} raised "
+                                 f"{type(error).__name__}: "
+                                 f"{message_line(error, EXPECTED_ERRORS[code][1])}")
+    eager, graph = comparison.eager, comparison.graph
+    if eager is None or graph is None:
+        last = comparison.eager_errors[-1] if comparison.eager_errors else None
+        why = f" (eager call raised {describe(last)})" if last else ""
+        return unverifiable(f"no inputs could be built{why}")
+    where = comparison.subject.label
+    if code in EXPECTED_ERRORS:
+        return _graph_error(group, finding, graph, where)
+    if code in ("TF105", "TF106"):
+        return _state(group, finding, eager, graph, where)
+    if code in ("TF103", "TF104"):
+        frozen = _frozen_outputs(eager, graph, where)
+        if frozen:
+            return frozen
+    return _events(code, finding, eager, graph, where)
+
+
+def _expected(code: str, error: BaseException) -> bool:
+    types, pattern = EXPECTED_ERRORS[code]
+    return isinstance(error, types) and re.search(
+        pattern, str(error), re.IGNORECASE) is not None
+
+
+def _graph_error(group: Group, finding: Finding, graph: Run, where: str) -> Result:
+    code, error = finding["code"], graph.recording.error
+    if error is None:
+        return not_reproduced(f"{where} ran as a graph {_times(graph.calls)} without an error")
+    if not (_expected(code, error) and group.points_at(error, finding)):
+        return not_reproduced(f"the graph call failed elsewhere: {describe(error)}")
+    return confirmed(f"graph call of {where} raised {type(error).__name__}: "
+                     f"{message_line(error, EXPECTED_ERRORS[code][1])}; eager calls ran")
+
+
+def _counted(what: str, eager_count: int, graph_count: int, eager: Run, graph: Run,
+             where: str) -> Result:
+    text = (f"{what} {graph_count}× in {graph.calls} graph calls of {where}, "
+            f"{eager_count}× in {eager.calls} eager calls")
+    if graph.recording.error is not None:
+        return unverifiable(f"the graph call raised {describe(graph.recording.error)}")
+    return confirmed(text) if graph_count < eager_count else not_reproduced(text)
+
+
+_EVENT_WORDS = {"logging": "log record {}", "warning": "warnings.warn {}", "open": "open({})",
+                "environ": "os.environ[{}] read", "input": "input({})", "subprocess": "{} ran",
+                "random": "{} ran", "clock": "{} ran", "stdout": "print ran"}
+
+
+def _events(code: str, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
+    """Side effects caused by the flagged lines: how often eagerly, how often as a graph."""
+    rows = range(finding["row"], finding["end_row"] + 1)
+    eager_counts: Counter[tuple[str, str]] = Counter()
+    graph_counts: Counter[tuple[str, str]] = Counter()
+    for kind in SIDE_EFFECT_KINDS[code]:
+        for key, number in eager.recording.count(kind, rows).items():
+            eager_counts[(kind, key)] = number
+        for key, number in graph.recording.count(kind, rows).items():
+            graph_counts[(kind, key)] = number
+    if not eager_counts:
+        return unverifiable(f"line {finding['row']} had no observable side effect in "
+                            f"{eager.calls} eager calls of {where} (did it run?)")
+    # The event that diverges most is the evidence; ties go to the most frequent.
+    kind, key = max(eager_counts,
+                    key=lambda k: (eager_counts[k] - graph_counts[k], eager_counts[k]))
+    shown = key if kind in ("random", "clock", "subprocess") else repr(key)
+    label = _EVENT_WORDS[kind].format(shown if kind != "open" else repr(_short_path(key)))
+    return _counted(label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph,
+                    where)
+
+
+def _short_path(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _frozen_outputs(eager: Run, graph: Run, where: str) -> Result | None:
+    eager_distinct, graph_distinct = len(set(eager.outputs)), len(set(graph.outputs))
+    if graph.recording.error is None and eager_distinct > 1 and graph_distinct == 1:
+        return confirmed(f"{graph.calls} graph calls of {where} returned 1 distinct value, "
+                         f"{eager.calls} eager calls {eager_distinct}")
+    return None
+
+
+def _state(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
+    names = watched_names(group.span_lines(finding))
+    if finding["code"] == "TF106":
+        names = {n for n in names if n.startswith("self.")}
+    if graph.recording.error is not None and group.points_at(graph.recording.error, finding):
+        return confirmed(f"graph call of {where} raised {describe(graph.recording.error)}; "
+                         "eager calls ran")
+    observed = sorted(n for n in names if n in eager.after and n in graph.after)
+    for name in observed:
+        e0, e1, g0, g1 = eager.before.get(name), eager.after[name], graph.before.get(name), \
+            graph.after[name]
+        label = f"len({name})" if "items" in e1.text else name
+        if g1.symbolic and not e1.symbolic:
+            return confirmed(f"{name} holds {g1.text} after {graph.calls} graph calls of "
+                             f"{where} (eagerly: {e1.text})")
+        if None not in (e0, g0) and None not in (e0.number, e1.number, g0.number, g1.number):
+            eager_delta, graph_delta = e1.number - e0.number, g1.number - g0.number
+            if eager_delta != graph_delta:
+                return confirmed(f"{label} changed by {_num(graph_delta)} in {graph.calls} graph "
+                                 f"calls of {where}, by {_num(eager_delta)} in {eager.calls} "
+                                 "eager calls")
+    if not observed:
+        return unverifiable("the mutated state could not be observed from outside the call")
+    return not_reproduced(f"{', '.join(observed)} changed the same way in {graph.calls} graph "
+                          f"and {eager.calls} eager calls of {where}")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _retracing(group: Group, finding: Finding) -> Result:
+    """TF401: the called tf.function's tracing count over the module's own calls."""
+    name = _called_name(group, finding)
+    functions = [c.function for c in observe.creations
+                 if getattr(getattr(c.function, "python_function", None), "__name__", None)
+                 == name]
+    if not functions:
+        return unverifiable(f"`{name}` is not a tf.function the module creates")
+    before = {id(f): f.experimental_get_tracing_count() for f in functions}
+    run = run_pattern(group.module, group.symbol, finding["row"])
+    traces = sum(f.experimental_get_tracing_count() for f in functions)
+    if group.symbol is not None:
+        traces -= sum(before.values())
+    text = f"{name} traced {_times(traces)} during {run.label}"
+    return confirmed(text) if traces >= 3 else not_reproduced(text)
+
+
+def _called_name(group: Group, finding: Finding) -> str:
+    match = re.match(r"\s*([\w.]+)\s*\(", group.span_text(finding))
+    if not match:
+        raise Unresolved("the flagged call has no simple function name")
+    return match[1].rsplit(".", 1)[-1]
+
+
+def _repeated_creation(group: Group, finding: Finding) -> Result:
+    """TF402: how many tf.function objects the flagged line created, and their traces."""
+    rows = range(finding["row"], finding["end_row"] + 1)
+    nested = group.symbol is not None and ".<locals>." in group.symbol
+    already = len(observe.creations)
+    run = run_pattern(group.module, group.symbol, finding["row"], repeat=3 if nested else 1)
+    start = 0 if group.symbol is None else already
+    made = [c.function for c in observe.creations[start:]
+            if c.filename == group.filename and c.line in rows]
+    if not made:
+        return unverifiable(f"no tf.function was created at line {finding['row']} during "
+                            f"{run.label}")
+    traces = sum(f.experimental_get_tracing_count() for f in made)
+    text = (f"tf.function created {_times(len(made))} at line {finding['row']} and traced "
+            f"{_times(traces)} during {run.label}")
+    return confirmed(text) if len(made) >= 2 and traces >= 2 else not_reproduced(text)
+
+
+def _run_eagerly(group: Group, finding: Finding) -> Result:
+    """TF407: after the module's own code ran, is graph execution off?"""
+    run = run_pattern(group.module, group.symbol, finding["row"])
+    if tf.config.functions_run_eagerly():
+        return confirmed(f"tf.config.functions_run_eagerly() is True after {run.label}")
+    models = [m for m in [*run.results, *gc.get_objects()]
+              if isinstance(m, keras.Model) and getattr(m, "run_eagerly", False)]
+    if models:
+        return confirmed(f"model.run_eagerly is True after {run.label}: fit, evaluate and "
+                         "predict run every step eagerly")
+    return not_reproduced(f"graph execution is still on after {run.label}")
+
+
+def _dtype(group: Group, finding: Finding) -> Result:
+    """TF204: evaluate the flagged expression where it can be (module-level names only)."""
+    text = group.span_text(finding)
+    try:
+        value = eval(compile(text.strip(), "<flagged expression>", "eval"),
+                     group.module.namespace)
+    except NameError as exc:
+        raise Unresolved(f"the expression uses names local to its function ({exc.name})") from exc
+    except SyntaxError as exc:
+        raise Unresolved("the flagged span is not an expression") from exc
+    except Exception as exc:
+        raise Unresolved(f"evaluating the expression raised {describe(exc)}") from exc
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return not_reproduced(f"the expression gave {type(value).__name__}, not a tensor")
+    dtype = tf.as_dtype(dtype)
+    expected = {tf.int64: "int32", tf.float64: "float32"}.get(dtype)
+    short = text.strip() if len(text.strip()) <= 40 else text.strip()[:39] + "…"
+    if expected:
+        return confirmed(f"{short} has dtype {dtype.name} (TensorFlow ops default to {expected})")
+    return not_reproduced(f"{short} has dtype {dtype.name}")
+
+
+def _changed(value: Any) -> Any:
+    """A non-default value of the same type, to see whether it survives a round trip."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value * 2 if value else 3
+    if isinstance(value, str):
+        return value + "_x"
+    return None
+
+
+def _round_trip(group: Group, finding: Finding) -> Result:
+    """TF303: serialize and deserialize a non-default instance the way `.keras` saving does."""
+    cls = lookup(group.module, group.symbol or "")
+    if not isinstance(cls, type):
+        raise Unresolved(f"`{group.symbol}` is not a class")
+    base = keras.losses.Loss if issubclass(cls, keras.losses.Loss) else keras.metrics.Metric
+    own = set(inspect.signature(base.__init__).parameters)
+    changed = {}
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name in own or name == "self" or param.kind in (param.VAR_POSITIONAL,
+                                                          param.VAR_KEYWORD):
+            continue
+        if param.default is param.empty:
+            raise Unresolved(f"{cls.__name__}({name}=...) has no default to vary")
+        value = _changed(param.default)
+        if value is not None:
+            changed[name] = value
+    if not changed:
+        raise Unresolved(f"{cls.__name__} has no numeric, boolean or string parameter to vary")
+    original = cls(**changed)
+    try:
+        config = keras.saving.serialize_keras_object(original)
+        restored = keras.saving.deserialize_keras_object(
+            config, custom_objects={cls.__name__: cls})
+    except Exception as exc:
+        return confirmed(f"the Keras save/load round trip of {cls.__name__} raised "
+                         f"{describe(exc)}")
+    for name, value in changed.items():
+        attributes = [a for a, v in vars(original).items() if _same(v, value)]
+        for attribute in attributes:
+            after = getattr(restored, attribute, None)
+            if not _same(after, value):
+                return confirmed(f"{cls.__name__}({name}={value!r}) came back with "
+                                 f"{attribute}={after!r} after a Keras save/load round trip")
+        if not attributes:
+            raise Unresolved(f"{cls.__name__} keeps no attribute equal to {name}={value!r}")
+    return not_reproduced(f"{', '.join(changed)} survived a Keras save/load round trip")
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(np.all(a == b))
+    except Exception:
+        return False
+
+
+_PROBES: dict[str, Callable[[Group, Finding], Result]] = {
+    "TF204": _dtype,
+    "TF303": _round_trip,
+    "TF401": _retracing,
+    "TF402": _repeated_creation,
+    "TF407": _run_eagerly,
+}

@@ -1,0 +1,148 @@
+"""The child process: imports TensorFlow once, then verifies one group of findings per request.
+
+Protocol: one JSON object per line. The worker first answers `{"tensorflow": version, "gpus":
+[...]}` (or `{"error": ...}` when TensorFlow cannot be imported), then for each request
+`{"file", "symbol", "findings": [{"code", "row", "column", "end_row", "end_column"}], "device"}`
+it may send `{"stage": ...}` lines (so the parent can say what a crash interrupted) and then
+`{"results": [{"status", "evidence"}, ...]}` in the findings' order.
+
+The protocol streams are private duplicates of fd 0/1; fd 0 becomes /dev/null and fd 1 goes to
+the worker's log (fd 2), so nothing user code prints or reads can touch the protocol.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import importlib.util
+import json
+import os
+import resource
+import sys
+import tokenize
+from pathlib import Path
+from typing import IO, Any
+
+
+def _private_stdio() -> tuple[IO[str], IO[str]]:
+    protocol_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (lives as long as the worker)
+    sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1, closefd=False)
+    return protocol_in, protocol_out
+
+
+def _limit_memory() -> None:
+    limit = int(os.environ.get("TFLINT_VERIFY_MEMORY", "0"))
+    if limit > 0:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class ImportFailed(Exception):
+    """The user module could not be imported; the message says why."""
+
+
+_counter = 0
+
+
+def load_module(path: str) -> tuple[Any, ast.Module, str]:
+    """Import a file by path under a fresh name (never `__main__`, so its main block does not
+    run), with its directory on sys.path as `python file.py` would have it."""
+    global _counter
+    _counter += 1
+    try:
+        with tokenize.open(path) as handle:  # PEP 263 encoding, like the interpreter
+            source = handle.read()
+        tree = ast.parse(source, path)
+    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        raise ImportFailed(f"cannot read the module: {type(exc).__name__}: {exc}") from exc
+    directory = str(Path(path).resolve().parent)
+    name = f"_tflint_verify_{_counter}_{''.join(c if c.isalnum() else '_' for c in Path(path).stem)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportFailed("cannot import the module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    try:
+        spec.loader.exec_module(module)
+    except SystemExit as exc:
+        raise ImportFailed(f"the module calls sys.exit({exc.code!r}) when imported") from exc
+    except MemoryError as exc:
+        raise ImportFailed("importing the module ran out of memory") from exc
+    except BaseException as exc:
+        message = (str(exc).strip().splitlines() or [""])[0][:100]
+        raise ImportFailed(f"importing the module raised {type(exc).__name__}: {message}") from exc
+    return module, tree, source
+
+
+def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
+    """Drop what the request imported from user code, so the next request starts clean."""
+    from tflint.verify import observe
+
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if name.startswith("_tflint_verify_") or (file and observe.is_user_file(file)):
+            del sys.modules[name]
+    sys.path[:] = path_before
+    observe.creations.clear()
+
+
+def handle(request: dict[str, Any], send: Any) -> dict[str, Any]:
+    import keras
+    import tensorflow as tf
+
+    from tflint.verify import probes
+
+    modules_before, path_before = set(sys.modules), list(sys.path)
+    environ_before, cwd_before = dict(os.environ), os.getcwd()
+    findings = request["findings"]
+    try:
+        with tf.device(request["device"]):
+            send({"stage": "importing the module"})
+            try:
+                module, tree, source = load_module(request["file"])
+            except ImportFailed as exc:
+                return {"results": [probes.unverifiable(str(exc))] * len(findings)}
+            send({"stage": f"running `{request['symbol'] or 'module-level code'}`"})
+            return {"results": probes.verify_group(module, tree, source, request["symbol"],
+                                                   findings)}
+    finally:
+        tf.config.run_functions_eagerly(False)
+        keras.backend.clear_session()
+        _forget_user_modules(modules_before, path_before)
+        os.environ.clear()
+        os.environ.update(environ_before)
+        os.chdir(cwd_before)
+        gc.collect()
+
+
+def main() -> None:
+    protocol_in, protocol_out = _private_stdio()
+
+    def send(message: dict[str, Any]) -> None:
+        protocol_out.write(json.dumps(message) + "\n")
+
+    _limit_memory()
+    try:
+        import tensorflow as tf
+    except BaseException as exc:  # a broken install may raise anything
+        send({"error": f"{type(exc).__name__}: {exc}"})
+        return
+    import keras  # noqa: F401 (imported once here, not on the first request)
+
+    from tflint.verify import observe
+
+    observe.install(tf)
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    send({"tensorflow": tf.__version__, "gpus": gpus})
+    for line in protocol_in:
+        send(handle(json.loads(line), send))

@@ -118,6 +118,10 @@ def main() -> None:
         f"shapes: batch {BATCH} x {FEATURES} features, hidden {HIDDEN}; "
         f"{halvings} halvings per forward pass; median of {args.repeats} x {args.steps} steps"
     )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"load average (1, 5, 15 min) at the end: {load} — other work on the machine slows all rows"
+    )
     print(f"{'model':32} {'train ms/batch':>15} {'steps/s':>9} {'predict ms/batch':>17}")
     for label, train, infer in rows:
         print(f"{label:32} {train:15.2f} {1e3 / train:9.0f} {infer:17.2f}")

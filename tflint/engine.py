@@ -215,12 +215,15 @@ def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:
     return Diagnostic("TF002", problem.reason, problem.path, location, location)
 
 
-def lint_bytes(source: bytes, filename: str, enabled: frozenset[str]) -> FileResult:
-    """Lint one file's bytes; never raises — an unexpected failure is the result's
-    internal_error."""
-    return guarded(
-        filename, lambda: FileResult(filename, tuple(lint_source(source, filename, enabled)))
-    )
+Linter = Callable[[bytes, str, frozenset[str]], list[Diagnostic]]
+
+
+def lint_bytes(
+    source: bytes, filename: str, enabled: frozenset[str], lint: Linter = lint_source
+) -> FileResult:
+    """Lint one file's bytes (with `lint`: notebooks.lint_notebook for .ipynb); never raises —
+    an unexpected failure is the result's internal_error."""
+    return guarded(filename, lambda: FileResult(filename, tuple(lint(source, filename, enabled))))
 
 
 def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:

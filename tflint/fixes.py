@@ -21,7 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 from tflint.diagnostics import Applicability, Diagnostic, FileResult, Location
-from tflint.engine import guarded, line_starts, lint_source
+from tflint.engine import Linter, guarded, line_starts, lint_source
 from tflint.files import source_encoding, write_atomically
 
 MAX_FIX_ROUNDS = 10
@@ -172,12 +172,23 @@ def fix_source(
         raise FixError(f"the fixed text cannot be encoded as {encoding}: {error.reason}") from None
 
 
-def fix_file(source: bytes, filename: str, enabled: frozenset[str], mode: FixMode) -> FileFix:
-    """Fix one file read as `source`: write it back (or diff it); never raises."""
+Fixer = Callable[[bytes, str, frozenset[str], bool], tuple[bytes, FixedText]]
+
+
+def fix_file(
+    source: bytes,
+    filename: str,
+    enabled: frozenset[str],
+    mode: FixMode,
+    fixer: Fixer = fix_source,
+    lint: Linter = lint_source,
+) -> FileFix:
+    """Fix one file read as `source` (with `fixer`/`lint`: notebooks' for .ipynb): write it
+    back (or diff it); never raises."""
 
     def work() -> FileFix:
         try:
-            new_source, fixed = fix_source(source, filename, enabled, mode.include_unsafe)
+            new_source, fixed = fixer(source, filename, enabled, mode.include_unsafe)
         except FixError as error:
             return FileFix(FileResult(filename, internal_error=f"fix not applied: {error}"))
         result = FileResult(filename, tuple(fixed.remaining))
@@ -191,7 +202,7 @@ def fix_file(source: bytes, filename: str, enabled: frozenset[str], mode: FixMod
             write_fixed(Path(filename), source, new_source)
         except OSError as error:
             # The findings stay as they were on disk: report the original ones.
-            original = FileResult(filename, tuple(lint_source(source, filename, enabled)))
+            original = FileResult(filename, tuple(lint(source, filename, enabled)))
             return FileFix(original, write_error=f"cannot write fixes: {error.strerror or error}")
         return FileFix(result, fixed.fixed)
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from tflint.cache import CACHE_DIR_NAME, LintCache
 from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, FileResult
-from tflint.engine import lint_bytes, unreadable_diagnostic
+from tflint.engine import lint_bytes, lint_source, unreadable_diagnostic
 from tflint.files import Unreadable, discover, read_source
-from tflint.fixes import FileFix, FixMode, fix_file, is_applicable
+from tflint.fixes import FileFix, FixMode, fix_file, fix_source, is_applicable
+from tflint.notebooks import fix_notebook, is_notebook, lint_notebook
 from tflint.parallel import map_unordered
 
 # Below this many files to lint, starting worker processes (~0.5 s each) costs more than it saves.
@@ -69,9 +70,13 @@ class Job:
 
 def run_job(job: Job) -> FileResult | FileFix:
     """The worker function (module level, so `spawn` workers can import it)."""
+    if is_notebook(job.filename):
+        lint, fixer = lint_notebook, fix_notebook
+    else:
+        lint, fixer = lint_source, fix_source
     if job.fix is None:
-        return lint_bytes(job.source, job.filename, job.enabled)
-    return fix_file(job.source, job.filename, job.enabled, job.fix)
+        return lint_bytes(job.source, job.filename, job.enabled, lint)
+    return fix_file(job.source, job.filename, job.enabled, job.fix, fixer, lint)
 
 
 def crashed(job: Job) -> FileResult:
@@ -141,5 +146,6 @@ def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResu
 
 def lint_stdin(source: bytes, filename: str, settings: Settings) -> RunResult:
     run = RunResult()
-    run.add(lint_bytes(source, filename, settings.codes_for(filename)))
+    lint = lint_notebook if is_notebook(filename) else lint_source
+    run.add(lint_bytes(source, filename, settings.codes_for(filename), lint))
     return run.finish()

@@ -1,0 +1,112 @@
+"""TF105 fixed: graph code keeps state in variables and returns values; Python containers it
+mutates are its own (locals, per-trace closures, fresh tf.data elements)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+calls = tf.Variable(0)
+history = []  # filled by the eager training loop below
+SCALES = [1.0, 2.0, 3.0]  # read, never mutated, in graph code
+table = tf.lookup.experimental.MutableHashTable(tf.string, tf.float32, default_value=-1.0)
+
+
+@tf.function
+def step(x):
+    calls.assign_add(1)
+    return x * 2.0
+
+
+@tf.function
+def scaled_sum(x):
+    parts = []
+    for scale in SCALES:  # a Python loop unrolled at trace time: a fresh list per trace
+        parts.append(x * scale)
+    return tf.add_n(parts)
+
+
+@tf.function
+def running_total(x):
+    total = tf.zeros_like(x)
+    collected = []
+
+    def add(value):
+        nonlocal total  # `total` belongs to this trace, like any local
+        total = total + value
+        collected.append(value)
+
+    for scale in SCALES:
+        add(x * scale)
+    return total, tf.stack(collected)
+
+
+@tf.function
+def squares(n):
+    values = tf.TensorArray(tf.float32, size=n)
+    for i in tf.range(n):
+        values = values.write(i, tf.cast(i * i, tf.float32))
+    return values.stack()
+
+
+@tf.function
+def remember(keys, values):
+    table.insert(keys, values)  # a TensorFlow op on a lookup table, run on every call
+    return table.lookup(keys)
+
+
+@tf.function
+def with_options(x, **options):
+    settings = {"scale": 2.0}
+    settings.update(options)
+    options.pop("unused", None)
+    return x * settings["scale"]
+
+
+def log_value(x):
+    history.append(float(x))  # runs eagerly inside tf.py_function, on every call
+    return x
+
+
+@tf.function
+def logged(x):
+    return tf.py_function(log_value, [x], tf.float32)
+
+
+def add_label(features):
+    features["label"] = tf.cast(features["x"] > 1, tf.int32)  # each element is a fresh dict
+    return features
+
+
+examples = tf.data.Dataset.from_tensor_slices({"x": [1, 2, 3]}).map(add_label)
+
+
+class Concat(keras.layers.Layer):
+    def call(self, inputs, **kwargs):
+        kwargs.pop("training", None)
+        inputs = dict(inputs)
+        inputs["sum"] = inputs["a"] + inputs["b"]
+        return tf.concat(list(inputs.values()), axis=-1)
+
+
+def train(steps):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    for _ in range(steps):
+        loss = model.train_on_batch(np.ones((4, 2)), np.ones((4, 1)))
+        history.append(float(loss))  # eager loop: appended on every step
+
+
+if __name__ == "__main__":
+    for value in (1.0, 2.0, 3.0):
+        step(tf.constant(value))
+    print("calls:", int(calls.numpy()))  # 3
+    print(scaled_sum(tf.constant(1.0)), running_total(tf.constant(1.0)))
+    print(squares(tf.constant(4)))
+    print(remember(tf.constant(["a"]), tf.constant([1.0])))
+    print(with_options(tf.constant(1.0), scale=3.0))
+    for value in (1.0, 2.0):
+        logged(tf.constant(value))
+    print(list(examples.as_numpy_iterator()))
+    print(Concat()({"a": tf.constant([[1.0]]), "b": tf.constant([[2.0]])}))
+    train(3)
+    print("history:", history)  # 2 py_function values, then 3 losses

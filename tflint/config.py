@@ -88,9 +88,14 @@ def find_config(start: Path) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue  # someone else's broken pyproject is not our config
+                text = candidate.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
+            except (OSError, UnicodeDecodeError):
+                continue
+            except tomllib.TOMLDecodeError as error:
+                if "tool.tflint" in text:
+                    raise ConfigError(f"{candidate}: invalid TOML: {error}") from None
+                continue  # a broken pyproject without our table is not our config
             if "tflint" in data.get("tool", {}):
                 return candidate
     return None

@@ -1,8 +1,9 @@
-"""TF301–TF303: variables and component state created where they cannot live."""
+"""TF301-TF303: variables and component state created where they cannot live."""
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from tflint.checks.base import Check, FileContext
 from tflint.checks.state import creates_variable, self_attribute
@@ -14,10 +15,13 @@ _BASE_PARAMETERS = {
     KerasKind.LOSS: frozenset({"self", "name", "reduction", "dtype"}),
     KerasKind.METRIC: frozenset({"self", "name", "dtype"}),
 }
-# Wrappers whose get_config already saves the keyword arguments passed through them.
-_CONFIG_SAVING_BASES = frozenset(
-    {"keras.losses.LossFunctionWrapper", "keras.metrics.MeanMetricWrapper"}
-)
+# Wrappers whose get_config already saves the keyword arguments passed through them
+# (`keras.losses.losses.LossFunctionWrapper`, `keras.metrics.MeanMetricWrapper`, ...).
+_CONFIG_SAVING_WRAPPERS = ("LossFunctionWrapper", "MeanMetricWrapper")
+# Built-ins whose own get_config drops a parameter (observed on Keras 3.15): forwarding it to
+# them does not save it.
+_BASES_LOSING = {"keras.losses.Huber": frozenset({"delta"}),
+                 "keras.losses.CosineSimilarity": frozenset({"axis"})}  # fmt: skip
 
 
 def _under_none_guard(ctx: FileContext) -> bool:
@@ -41,6 +45,17 @@ def _tests_is_none(test: cst.BaseExpression) -> bool:
     )
 
 
+def _traced_because(ctx: FileContext) -> str | None:
+    """Why the current function is graph code — also inside its `with tf.init_scope():` blocks,
+    where a variable is still created once per trace (observed: the same singleton ValueError)."""
+    for frame in reversed(ctx.frames):
+        if frame.node is not ctx.frame.node:
+            return None
+        if frame.reason is not None:
+            return frame.reason.text
+    return None
+
+
 def _in_keras_call(ctx: FileContext) -> bool:
     method = ctx.enclosing_method()
     return (
@@ -61,14 +76,17 @@ class VariableInGraphCheck(Check):
     codes = frozenset({"TF301"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.in_graph or ctx.qualname(node.func) not in _VARIABLE_FACTORIES:
+        factory = ctx.qualname(node.func)
+        where = _traced_because(ctx) if factory in _VARIABLE_FACTORIES else None
+        if where is None:
             return
         if _under_none_guard(ctx) or (_in_keras_call(ctx) and _assigned_to_self(ctx)):
             return  # the create-once idiom; or TF302's case
+        spelling = "tf.Variable" if factory == "tensorflow.Variable" else factory
         ctx.report(
             node,
             "TF301",
-            f"`tf.Variable` created in graph code ({ctx.where()}) is created again on every "
+            f"`{spelling}` created in graph code ({where}) is created again on every "
             "trace: `ValueError: tf.function only supports singleton tf.Variables created on "
             "the first call`; create it once in `__init__`/`build` or under an "
             "`if self.v is None:` guard",
@@ -81,17 +99,28 @@ class WeightsInCallCheck(Check):
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not _in_keras_call(ctx) or not ctx.in_graph:
             return
-        is_add_weight = creates_variable(node, ctx) and isinstance(node.func, cst.Attribute)
-        is_self_variable = ctx.qualname(node.func) in _VARIABLE_FACTORIES and _assigned_to_self(ctx)
+        is_factory = ctx.qualname(node.func) in _VARIABLE_FACTORIES
+        is_add_weight = creates_variable(node, ctx) and not is_factory
+        is_self_variable = is_factory and _assigned_to_self(ctx)
         if not (is_add_weight or is_self_variable):
             return
+        if is_self_variable and ctx.qualname(node.func) == "tensorflow.Variable":
+            happens = (
+                "a `tf.Variable` assigned to `self` there is not tracked by Keras (the layer "
+                "has no weights, so it never trains) and is created again on every trace, which "
+                "fails in a model and in `fit` with ValueError"
+            )
+        else:
+            happens = (
+                "Keras builds the layer before `call` runs, so this raises `ValueError: You "
+                "cannot add new elements of state ... to a layer that is already built` on the "
+                "first call, eagerly too"
+            )
         ctx.report(
             node,
             "TF302",
-            f"weights created in `{ctx.frame.symbol}` are created while the layer is being "
-            "called: Keras raises `ValueError: You cannot add new elements of state` once the "
-            "layer is built, and eagerly they are recreated and never train; create them in "
-            "`build()`",
+            f"weights created in `{ctx.frame.symbol}`: {happens}; create them with "
+            "`self.add_weight(...)` in `build()`",
         )
 
 
@@ -103,20 +132,23 @@ class ConfigLostCheck(Check):
         info = ctx.graph.classes.get(name)
         if info is None or info.node is not node or info.kind not in _BASE_PARAMETERS:
             return
-        if any(base in _CONFIG_SAVING_BASES for base in info.base_qualnames):
+        if any(_may_save_config(base) for base in info.base_qualnames):
             return
         init = info.methods.get("__init__")
         if init is None or ctx.graph.find_method(name, "get_config") is not None:
             return
         params = init.params
-        extra = [
+        forwarded = _forwarded_to_super(init)
+        for base in info.base_qualnames:
+            forwarded -= _BASES_LOSING.get(base, frozenset())
+        lost = [
             p.name.value
             for p in (*params.posonly_params, *params.params, *params.kwonly_params)
-            if p.name.value not in _BASE_PARAMETERS[info.kind]
+            if p.name.value not in _BASE_PARAMETERS[info.kind] and p.name.value not in forwarded
         ]
-        if not extra:
+        if not lost:
             return
-        listed = ", ".join(f"`{p}`" for p in extra)
+        listed = ", ".join(f"`{p}`" for p in lost)
         ctx.report(
             node,
             "TF303",
@@ -124,3 +156,22 @@ class ConfigLostCheck(Check):
             "a saved model reloads it with the default values, silently; return them from "
             "`get_config()`",
         )
+
+
+def _may_save_config(base: str) -> bool:
+    """A base whose own get_config may save the subclass's parameters: Keras's function
+    wrappers, or a class from another module (a config mixin) that the linter cannot see."""
+    if base.startswith("builtins."):
+        return False
+    return base.endswith(_CONFIG_SAVING_WRAPPERS) or not base.startswith("keras.")
+
+
+def _forwarded_to_super(init: cst.FunctionDef) -> set[str]:
+    """Names passed straight to `super().__init__(...)` (or `Base.__init__(self, ...)`): a
+    built-in base such as `keras.losses.Huber` saves its own parameters (`delta`)."""
+    forwarded: set[str] = set()
+    calls = m.findall(init.body, m.Call(func=m.Attribute(attr=m.Name("__init__"))))
+    for call in calls:
+        assert isinstance(call, cst.Call)
+        forwarded.update(arg.value.value for arg in call.args if isinstance(arg.value, cst.Name))
+    return forwarded

@@ -47,6 +47,75 @@ def _pick_device(device: str, gpus: list[str], python: str) -> str:
     return "GPU:0" if gpus and device != "cpu" else "CPU:0"
 
 
+class Verifier:
+    """A pool of workers and the device they trace on; reusable across batches of findings."""
+
+    def __init__(self, *, device: str = "auto", timeout: float = 60.0, python: str | None = None,
+                 jobs: int | None = None, memory: int = DEFAULT_MEMORY) -> None:
+        if device not in DEVICES:
+            raise VerifyError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
+        self.timeout = timeout
+        self.seconds: list[float] = []  # worker time per (file, symbol) group, for benchmarks
+        try:
+            self._pool = Pool(python, jobs or min(2, os.cpu_count() or 1), memory)
+        except WorkerError as exc:
+            raise VerifyError(str(exc)) from exc
+        try:
+            self.device = _pick_device(device, self._pool.hello.gpus, self._pool.python)
+        except VerifyError:
+            self._pool.close()
+            raise
+
+    def verify(self, diagnostics: list[Diagnostic],
+               timeout: float | None = None) -> list[Diagnostic]:
+        """The same diagnostics, in the same order, each with `.verification` set."""
+        verdicts: list[Verification | None] = [None] * len(diagnostics)
+        groups = _groups(diagnostics, verdicts)
+        keys = sorted(groups, key=lambda k: (k[0], k[1] or ""))
+        requests = [_request(file, symbol, [diagnostics[i] for i in groups[(file, symbol)]],
+                             self.device) for file, symbol in keys]
+
+        def done(index: int, answer: dict[str, Any]) -> None:
+            if "seconds" in answer:
+                self.seconds.append(answer["seconds"])
+            members = groups[keys[index]]
+            results = answer.get("results") or [
+                {"status": "unverifiable", "evidence": answer["lost"]}] * len(members)
+            for member, result in zip(members, results, strict=True):
+                verdicts[member] = Verification(result["status"], result["evidence"],
+                                                self.device)
+
+        try:
+            self._pool.map(requests, timeout or self.timeout, done)
+        except WorkerError as exc:
+            raise VerifyError(f"the verifier could not restart a worker: {exc}") from exc
+        return [d.with_verification(v or _unverifiable("not verified"))
+                for d, v in zip(diagnostics, verdicts, strict=True)]
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _groups(diagnostics: list[Diagnostic],
+            verdicts: list[Verification | None]) -> dict[tuple[str, str | None], list[int]]:
+    """Findings by (file, symbol); those that cannot be sent get their verdict right away."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for index, diagnostic in enumerate(diagnostics):
+        reason = _skip_reason(diagnostic)
+        if reason:
+            verdicts[index] = _unverifiable(reason)
+        else:
+            key = (str(Path(diagnostic.filename).resolve()), diagnostic.symbol)
+            groups.setdefault(key, []).append(index)
+    return groups
+
+
 def verify_diagnostics(
     diagnostics: list[Diagnostic],
     *,
@@ -56,46 +125,13 @@ def verify_diagnostics(
     jobs: int | None = None,
     memory: int = DEFAULT_MEMORY,
 ) -> list[Diagnostic]:
-    """The same diagnostics, in the same order, each with `.verification` set."""
-    if device not in DEVICES:
-        raise VerifyError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
-    verdicts: list[Verification | None] = [None] * len(diagnostics)
-    groups: dict[tuple[str, str | None], list[int]] = {}
-    for index, diagnostic in enumerate(diagnostics):
-        reason = _skip_reason(diagnostic)
-        if reason:
-            verdicts[index] = _unverifiable(reason)
-        else:
-            key = (str(Path(diagnostic.filename).resolve()), diagnostic.symbol)
-            groups.setdefault(key, []).append(index)
-    if groups:
-        jobs = max(1, min(jobs or min(2, os.cpu_count() or 1), len(groups)))
-        try:
-            pool = Pool(python, jobs, memory)
-        except WorkerError as exc:
-            raise VerifyError(str(exc)) from exc
-        with pool:
-            used = _pick_device(device, pool.hello.gpus, pool.python)
-            keys = sorted(groups, key=lambda k: (k[0], k[1] or ""))
-            requests = [_request(file, symbol, [diagnostics[i] for i in groups[(file, symbol)]],
-                                 used) for file, symbol in keys]
-
-            def done(index: int, answer: dict[str, Any]) -> None:
-                members = groups[keys[index]]
-                if "lost" in answer:
-                    results = [{"status": "unverifiable", "evidence": answer["lost"]}] * len(
-                        members)
-                else:
-                    results = answer["results"]
-                for member, result in zip(members, results, strict=True):
-                    verdicts[member] = Verification(result["status"], result["evidence"], used)
-
-            try:
-                pool.map(requests, timeout, done)
-            except WorkerError as exc:
-                raise VerifyError(f"the verifier could not restart a worker: {exc}") from exc
-    return [d.with_verification(v or _unverifiable("not verified"))
-            for d, v in zip(diagnostics, verdicts, strict=True)]
+    """The same diagnostics, in the same order, each with `.verification` set (the API the
+    CLI's `--verify` calls). Workers start only when some finding can be imported."""
+    if all(_skip_reason(d) for d in diagnostics):
+        return [d.with_verification(_unverifiable(_skip_reason(d) or "")) for d in diagnostics]
+    with Verifier(device=device, timeout=timeout, python=python, jobs=jobs,
+                  memory=memory) as verifier:
+        return verifier.verify(diagnostics)
 
 
 def _request(file: str, symbol: str | None, members: list[Diagnostic],

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 SHAPES = ((2, 4), (4,), (2, 8), (2, 3, 4), ())
@@ -38,10 +39,9 @@ def tensor(shape: tuple[int, ...], dtype: tf.DType = tf.float32) -> tf.Tensor:
         return tf.reshape(tf.range(size) % 2 == 0, shape)
     if dtype == tf.string:
         return tf.fill(shape, "a")
-    values = tf.linspace(0.5, 1.5, max(size, 1))[:size]
     if dtype.is_integer:
-        values = tf.range(1, size + 1)
-    return tf.cast(tf.reshape(values, shape), dtype)
+        return tf.constant(np.arange(1, size + 1).reshape(shape), dtype)
+    return tf.constant(np.linspace(0.5, 1.5, size).reshape(shape), dtype)
 
 
 def from_signature(signature: Any) -> Inputs | None:
@@ -81,20 +81,18 @@ def generic(count: int) -> Iterator[Inputs]:
 
 class Scope(dict[str, Any]):
     """Names for evaluating an example call: earlier simple assignments of its block, evaluated
-    on first use from their own source, then the module's globals."""
+    on first use from their own source (then eval falls back to the module's globals)."""
 
     def __init__(self, assignments: dict[str, ast.expr], namespace: dict[str, Any]) -> None:
         super().__init__()
         self._assignments = assignments
-        self._namespace = namespace
         self.filename = namespace.get("__file__") or "<module>"
+        self.globals = namespace  # what a lambda made here sees, like the user's own
 
     def __missing__(self, name: str) -> Any:
         node = self._assignments.pop(name, None)  # pop: a self-reference cannot loop
         if node is None:
-            if name in self._namespace:
-                return self._namespace[name]
-            raise NameError(name)
+            raise KeyError(name)  # eval goes on to the module's globals, then builtins
         value = evaluate(node, self)
         self[name] = value
         return value
@@ -104,15 +102,7 @@ def evaluate(node: ast.expr, scope: Scope) -> Any:
     """The value of one of the module's expressions; compiled under the module's file name and
     line numbers, so a lambda made here is the user's code to every tap and traceback."""
     code = compile(ast.Expression(node), scope.filename, "eval")
-    return eval(code, {"__builtins__": __builtins__}, scope)
-
-
-def _blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                yield block
+    return eval(code, scope.globals, scope)
 
 
 def _calls_in(statement: ast.stmt, match: Callable[[ast.Call], bool]) -> Iterator[ast.Call]:
@@ -129,15 +119,47 @@ def _calls_in(statement: ast.stmt, match: Callable[[ast.Call], bool]) -> Iterato
 
 def calls_with_scope(tree: ast.Module, namespace: dict[str, Any],
                      match: Callable[[ast.Call], bool]) -> Iterator[tuple[ast.Call, Scope]]:
-    """Every matching call, with the names its block assigned before it."""
-    for block in _blocks(tree):
-        assignments: dict[str, ast.expr] = {}
+    """Every matching call, with the names assigned before it: simple assignments earlier in
+    its block and enclosing blocks of the same function, and `for` targets (bound to the first
+    item of their iterable)."""
+
+    def visit(block: list[ast.stmt], inherited: dict[str, ast.expr]) -> Iterator[
+            tuple[ast.Call, Scope]]:
+        assignments = dict(inherited)
         for statement in block:
             for call in _calls_in(statement, match):
                 yield call, Scope(dict(assignments), namespace)
+            fresh = isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            inner = {} if fresh else dict(assignments)
+            if isinstance(statement, ast.For):
+                inner.update(_loop_bindings(statement))
+            for name in ("body", "orelse", "finalbody"):
+                child = getattr(statement, name, None)
+                if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
+                    yield from visit(child, inner)
+            for handler in getattr(statement, "handlers", ()):
+                yield from visit(handler.body, inner)
             if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                     and isinstance(statement.targets[0], ast.Name)):
                 assignments[statement.targets[0].id] = statement.value
+
+    yield from visit(tree.body, {})
+
+
+def _loop_bindings(loop: ast.For) -> dict[str, ast.expr]:
+    """`for a in xs` → a = next(iter(xs)); `for a, b in xs` → a = next(iter(xs))[0] ..."""
+    first = ast.Call(ast.Name("next", ast.Load()),
+                     [ast.Call(ast.Name("iter", ast.Load()), [loop.iter], [])], [])
+    if isinstance(loop.target, ast.Name):
+        pairs = [(loop.target.id, first)]
+    elif isinstance(loop.target, ast.Tuple) and all(
+            isinstance(e, ast.Name) for e in loop.target.elts):
+        pairs = [(e.id, ast.Subscript(first, ast.Constant(i), ast.Load()))  # type: ignore[attr-defined]
+                 for i, e in enumerate(loop.target.elts)]
+    else:
+        return {}
+    return {name: ast.fix_missing_locations(ast.copy_location(node, loop.iter))
+            for name, node in pairs}
 
 
 def calls_of(name: str) -> Callable[[ast.Call], bool]:

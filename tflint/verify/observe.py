@@ -103,6 +103,7 @@ class Creation:
 
 
 creations: list[Creation] = []
+compiled: list[Any] = []  # Keras models the user's code compiled (cleared per request)
 
 
 @functools.cache
@@ -258,6 +259,20 @@ def _tap_tf_function(tf: Any) -> None:
     tf.function = function
 
 
+def _tap_keras_compile() -> None:
+    import keras
+
+    real = keras.Model.compile
+
+    @functools.wraps(real)
+    def compile(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if user_line() is not None:
+            compiled.append(self)
+        return real(self, *args, **kwargs)
+
+    keras.Model.compile = compile
+
+
 def install(tf: Any) -> None:
     """Put every tap in place; call once, before user code is imported."""
     _tap_functions(random, _RANDOM, "random")
@@ -275,6 +290,7 @@ def install(tf: Any) -> None:
     _tap_warnings()
     _tap_tf_function(tf)
     _tap_autograph()
+    _tap_keras_compile()
 
 
 def _tap_autograph() -> None:

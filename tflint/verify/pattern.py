@@ -21,8 +21,10 @@ from tflint.verify.target import Module, Unresolved, instantiate, lookup
 
 @dataclass
 class PatternRun:
-    label: str  # what ran, for the evidence: "2 calls of make_model"
+    label: str  # what ran, for the evidence: "3 calls of make_model"
     results: list[Any]
+    owner: Any = None  # the instance a method ran on
+    at_import: bool = False  # the code ran when the module was imported
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -37,15 +39,12 @@ def _run_main_prefix(module: Module, row: int) -> PatternRun:
     for node in module.tree.body:
         if node.lineno <= row <= (node.end_lineno or node.lineno):
             if not _is_main_guard(node):
-                return PatternRun("importing the module", [])
+                return PatternRun("importing the module", [], at_import=True)
             assert isinstance(node, ast.If)
             prefix = [s for s in node.body if s.lineno <= row]
-            code = compile(ast.Module(body=prefix, type_ignores=[]),
-                           module.module.__file__ or "<module>", "exec")
-            with Recording(module.filename) as recording:
-                recording.run(lambda: exec(code, module.namespace))
-            if recording.error is not None:
-                raise Unresolved(f"the __main__ block raised {describe(recording.error)} "
+            error = _exec(module, prefix)
+            if error is not None:
+                raise Unresolved(f"the __main__ block raised {describe(error)} "
                                  f"before line {row}")
             return PatternRun(f"the __main__ block up to line {row}", [])
     raise Unresolved("the finding is not in module-level code")
@@ -61,13 +60,16 @@ def run_main_setup(module: Module, name: str) -> bool:
                 lambda s: not any(isinstance(n, ast.Name | ast.Attribute)
                                   and name in (getattr(n, "id", None), getattr(n, "attr", None))
                                   for n in ast.walk(s)), node.body))
-            if not setup:
-                return False
-            code = compile(ast.Module(body=setup, type_ignores=[]), module.filename, "exec")
-            with Recording(module.filename) as recording:
-                recording.run(lambda: exec(code, module.namespace))
-            return recording.error is None
+            return bool(setup) and _exec(module, setup) is None
     return False
+
+
+def _exec(module: Module, statements: list[ast.stmt]) -> BaseException | None:
+    """Run some of the module's own statements in its namespace; the exception, if any."""
+    code = compile(ast.Module(body=statements, type_ignores=[]), module.filename, "exec")
+    with Recording(module.filename) as recording:
+        recording.run(lambda: exec(code, module.namespace))
+    return recording.error
 
 
 def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -> PatternRun:
@@ -77,10 +79,10 @@ def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -
     base = symbol.split(".<locals>.")[0]
     function = lookup(module, base)
     parts = base.split(".")
-    if len(parts) == 2:
-        owner = lookup(module, parts[0])
-        if isinstance(owner, type):
-            function = getattr(instantiate(owner, module), parts[1])
+    owner = None
+    if len(parts) == 2 and isinstance(lookup(module, parts[0]), type):
+        owner = instantiate(lookup(module, parts[0]), module)
+        function = getattr(owner, parts[1])
     name = parts[-1]
     candidates = list(itertools.islice(example_calls(module.tree, name, module.namespace), 4))
     if not candidates and required_positional(function) != 0:
@@ -94,7 +96,7 @@ def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -
                 results.append(recording.run(lambda a=args, k=kwargs: function(*a, **k)))
         if recording.error is None:
             calls = "a call" if repeat == 1 else f"{repeat} calls"
-            return PatternRun(f"{calls} of {base}", results)
+            return PatternRun(f"{calls} of {base}", results, owner)
         last_error = recording.error
     assert last_error is not None
     raise Unresolved(f"running `{base}` raised {describe(last_error)}")
@@ -118,4 +120,7 @@ def message_line(exc: BaseException, prefer: str | None = None) -> str:
             useful = wanted
     line = useful[-1] if useful else (lines[0] if lines else "")
     line = re.sub(r"^\w+(Error|Exception): ", "", line)
+    sentence = re.match(r"(.{20,}?[.:])\s", line)  # the first sentence says it
+    if sentence:
+        line = sentence[1]
     return line if len(line) <= 90 else line[:89] + "…"

@@ -10,7 +10,6 @@ kept us from observing (no inputs, a failing import, nothing that traces the cod
 from __future__ import annotations
 
 import ast
-import gc
 import inspect
 import re
 from collections import Counter
@@ -23,8 +22,15 @@ import tensorflow as tf
 
 from tflint.verify import observe
 from tflint.verify.compare import Comparison, Run, compare, watched_names
-from tflint.verify.pattern import describe, message_line, run_pattern
-from tflint.verify.target import Module, Unresolved, dataset_subject, lookup, subject_for
+from tflint.verify.pattern import PatternRun, describe, message_line, run_pattern
+from tflint.verify.target import (
+    Function,
+    Module,
+    Unresolved,
+    dataset_subject,
+    lookup,
+    subject_for,
+)
 
 Result = dict[str, str]
 Finding = dict[str, Any]
@@ -57,8 +63,11 @@ def not_reproduced(evidence: str) -> Result:
     return {"status": "not-reproduced", "evidence": evidence}
 
 
+TIMES = "\u00d7"  # the multiplication sign: "ran 3 times" reads "ran 3\u00d7"
+
+
 def _times(count: int) -> str:
-    return f"{count}×"
+    return f"{count}{TIMES}"
 
 
 class Group:
@@ -69,6 +78,7 @@ class Group:
         self.module, self.filename, self.symbol, self.findings = module, filename, symbol, findings
         self.lines = module.source.splitlines()
         self._comparisons: dict[Any, Comparison] = {}
+        self._patterns: dict[int, tuple[PatternRun, dict[int, int], int] | Unresolved] = {}
 
     def span_lines(self, finding: Finding) -> list[str]:
         return self.lines[finding["row"] - 1 : finding["end_row"]]
@@ -92,6 +102,27 @@ class Group:
             names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
             self._comparisons[key] = compare(subject, names, self.module)
         return self._comparisons[key]
+
+    def pattern(self, finding: Finding) -> tuple[PatternRun, dict[int, int], int]:
+        """The module's own call pattern around the finding, run once per group (per row at
+        module level), with the tracing counts and the number of tf.functions before it."""
+        key = finding["row"] if self.symbol is None else 0
+        if key not in self._patterns:
+            baseline = {id(c.function): c.function.experimental_get_tracing_count()
+                        for c in observe.creations}
+            start = len(observe.creations)
+            # A function that creates tf.functions shows it over repeated calls.
+            repeat = 3 if any(f["code"] == "TF402" for f in self.findings) else 1
+            try:
+                run = run_pattern(self.module, self.symbol, finding["row"], repeat)
+            except Unresolved as exc:
+                self._patterns[key] = exc
+            else:
+                self._patterns[key] = (run, {}, 0) if run.at_import else (run, baseline, start)
+        found = self._patterns[key]
+        if isinstance(found, Unresolved):
+            raise found
+        return found
 
     def points_at(self, exc: BaseException, finding: Finding) -> bool:
         """Whether the exception arose on the flagged lines (its traceback, or the user frames
@@ -182,8 +213,8 @@ def _graph_error(group: Group, finding: Finding, graph: Run, where: str) -> Resu
 
 def _counted(what: str, eager_count: int, graph_count: int, eager: Run, graph: Run,
              where: str) -> Result:
-    text = (f"{what} {graph_count}× in {graph.calls} graph calls of {where}, "
-            f"{eager_count}× in {eager.calls} eager calls")
+    text = (f"{what} {_times(graph_count)} in {graph.calls} graph calls of {where}, "
+            f"{_times(eager_count)} in {eager.calls} eager calls")
     if graph.recording.error is not None:
         return unverifiable(f"the graph call raised {describe(graph.recording.error)}")
     return confirmed(text) if graph_count < eager_count else not_reproduced(text)
@@ -262,16 +293,14 @@ def _num(value: float) -> str:
 def _retracing(group: Group, finding: Finding) -> Result:
     """TF401: the called tf.function's tracing count over the module's own calls."""
     name = _called_name(group, finding)
-    functions = [c.function for c in observe.creations
-                 if getattr(getattr(c.function, "python_function", None), "__name__", None)
-                 == name]
+    run, baseline, _ = group.pattern(finding)
+    bound = getattr(run.owner, name, None) if run.owner is not None else None
+    functions = [bound] if isinstance(bound, Function) else [
+        c.function for c in observe.creations
+        if getattr(getattr(c.function, "python_function", None), "__name__", None) == name]
     if not functions:
         return unverifiable(f"`{name}` is not a tf.function the module creates")
-    before = {id(f): f.experimental_get_tracing_count() for f in functions}
-    run = run_pattern(group.module, group.symbol, finding["row"])
-    traces = sum(f.experimental_get_tracing_count() for f in functions)
-    if group.symbol is not None:
-        traces -= sum(before.values())
+    traces = sum(f.experimental_get_tracing_count() - baseline.get(id(f), 0) for f in functions)
     text = f"{name} traced {_times(traces)} during {run.label}"
     return confirmed(text) if traces >= 3 else not_reproduced(text)
 
@@ -284,12 +313,9 @@ def _called_name(group: Group, finding: Finding) -> str:
 
 
 def _repeated_creation(group: Group, finding: Finding) -> Result:
-    """TF402: how many tf.function objects the flagged line created, and their traces."""
+    """TF402: how many tf.function objects the flagged lines created, and their traces."""
     rows = range(finding["row"], finding["end_row"] + 1)
-    nested = group.symbol is not None and ".<locals>." in group.symbol
-    already = len(observe.creations)
-    run = run_pattern(group.module, group.symbol, finding["row"], repeat=3 if nested else 1)
-    start = 0 if group.symbol is None else already
+    run, _, start = group.pattern(finding)
     made = [c.function for c in observe.creations[start:]
             if c.filename == group.filename and c.line in rows]
     if not made:
@@ -303,12 +329,10 @@ def _repeated_creation(group: Group, finding: Finding) -> Result:
 
 def _run_eagerly(group: Group, finding: Finding) -> Result:
     """TF407: after the module's own code ran, is graph execution off?"""
-    run = run_pattern(group.module, group.symbol, finding["row"])
+    run, _, _ = group.pattern(finding)
     if tf.config.functions_run_eagerly():
         return confirmed(f"tf.config.functions_run_eagerly() is True after {run.label}")
-    models = [m for m in [*run.results, *gc.get_objects()]
-              if isinstance(m, keras.Model) and getattr(m, "run_eagerly", False)]
-    if models:
+    if any(getattr(model, "run_eagerly", False) for model in observe.compiled):
         return confirmed(f"model.run_eagerly is True after {run.label}: fit, evaluate and "
                          "predict run every step eagerly")
     return not_reproduced(f"graph execution is still on after {run.label}")

@@ -121,8 +121,14 @@ class DatasetSubject(Subject):
         elements = self._dataset.take(3)
         steps = sum(1 for _ in elements)
         if mode == "graph":
-            mapped = getattr(elements, self._method)(self._function)  # traced once, here
-            return Runner(lambda _: list(mapped), steps=steps)
+            mapped: list[Any] = []
+
+            def traced(_: Inputs) -> Any:
+                if not mapped:  # traced once, on the first call (which records it)
+                    mapped.append(getattr(elements, self._method)(self._function))
+                return list(mapped[0])
+
+            return Runner(traced, steps=steps)
 
         def call(_: Inputs) -> Any:
             unpack = isinstance(elements.element_spec, tuple)
@@ -284,15 +290,35 @@ def dataset_subject(module: Module, *, name: str | None = None,
 
     for call, scope in calls_with_scope(module.tree, module.namespace, match):
         assert isinstance(call.func, ast.Attribute)
-        try:
-            dataset = evaluate(call.func.value, scope)
-            function = evaluate(call.args[0], scope)
-        except Exception:
-            continue
-        if isinstance(dataset, tf.data.Dataset):
-            return DatasetSubject(name or f"the lambda at line {call.lineno}", function, dataset,
-                                  call.func.attr)
+        for binding in _parameter_bindings(module, call.lineno):
+            scope.update(binding)
+            try:
+                dataset = evaluate(call.func.value, scope)
+                function = evaluate(call.args[0], scope)
+            except Exception:
+                continue
+            if isinstance(dataset, tf.data.Dataset):
+                return DatasetSubject(name or f"the lambda at line {call.lineno}", function,
+                                      dataset, call.func.attr)
     return None
+
+
+def _parameter_bindings(module: Module, line: int) -> Iterator[dict[str, Any]]:
+    """For code inside a module-level function: its parameters, bound from each of the module's
+    example calls of it. Outside functions: one empty binding."""
+    for node in module.tree.body:
+        if (isinstance(node, ast.FunctionDef) and node.lineno <= line <= (node.end_lineno or 0)
+                and callable(module.namespace.get(node.name))):
+            signature = inspect.signature(module.namespace[node.name])
+            for example in example_calls(module.tree, node.name, module.namespace):
+                try:
+                    bound = signature.bind(*example.args, **example.kwargs)
+                except TypeError:
+                    continue
+                bound.apply_defaults()
+                yield dict(bound.arguments)
+            return
+    yield {}
 
 
 def subject_for(module: Module, symbol: str) -> Subject:

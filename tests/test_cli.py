@@ -206,3 +206,13 @@ def test_invalid_toml_exits_2(project: Path) -> None:
     result = run(["pkg"], project)
     assert result.exit_code == 2
     assert "invalid TOML" in result.output
+
+
+def test_force_exclude_applies_excludes_to_named_files(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.tflint]\nexclude = ["model.py"]\n')
+    assert run(["pkg/model.py"], project).exit_code == 1  # named: linted, like ruff
+    assert run(["--force-exclude", "pkg/model.py"], project).exit_code == 0
+    (project / "pyproject.toml").write_text(
+        '[tool.tflint]\nexclude = ["model.py"]\nforce-exclude = true\n'
+    )
+    assert run(["pkg/model.py"], project).exit_code == 0

@@ -41,6 +41,7 @@ class Options:
     unsafe_fixes: bool = False
     jobs: int | None = None  # None: one worker process per CPU
     no_cache: bool = False
+    force_exclude: bool = False
 
 
 def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -61,6 +62,7 @@ def effective_settings(options: Options) -> Settings:
         select=options.select if options.select is not None else settings.select,
         ignore=settings.ignore + options.ignore,
         extend_select=settings.extend_select + options.extend_select,
+        force_exclude=settings.force_exclude or options.force_exclude,
     )
 
 

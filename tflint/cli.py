@@ -25,6 +25,11 @@ from tflint.report import REPORTERS
     help="How findings are printed.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply excludes to files named on the command line too (for pre-commit).",
+)
 @click.option("--explain", "explain_code", metavar="CODE", help="Print a rule's documentation.")
 @click.option("--stdin-filename", help="The name of the file read from `-` (stdin).")
 @click.option(
@@ -86,6 +91,7 @@ def main(
     unsafe_fixes: bool,
     jobs: int | None,
     no_cache: bool,
+    force_exclude: bool,
 ) -> None:
     """Lint TensorFlow code for what breaks once it is traced into a graph."""
     if explain_code is not None:
@@ -110,6 +116,7 @@ def main(
             unsafe_fixes=unsafe_fixes,
             jobs=jobs,
             no_cache=no_cache,
+            force_exclude=force_exclude,
         )
     except UsageError as error:
         raise click.UsageError(str(error)) from None

@@ -21,7 +21,7 @@ DEFAULT_EXCLUDE = (
     ".ipynb_checkpoints", "build", "dist", "node_modules", "site-packages",
 )  # fmt: skip
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores"))
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "force-exclude"))
 
 
 class ConfigError(Exception):
@@ -37,6 +37,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    force_exclude: bool = False  # apply excludes to paths named on the command line too
     source: Path | None = None
 
     @property
@@ -150,8 +151,12 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
                     f"{path}: `per-file-ignores.{pattern}` has unknown rule code `{prefix}`"
                 )
         per_file_ignores.append((pattern, listed))
+    force_exclude = table.get("force-exclude", False)
+    if not isinstance(force_exclude, bool):
+        raise ConfigError(f"{path}: `force-exclude` must be true or false, got {force_exclude!r}")
     return Settings(
         root=path.parent.resolve(),
+        force_exclude=force_exclude,
         select=values.get("select", ("ALL",)),
         ignore=values.get("ignore", ()),
         extend_select=values.get("extend-select", ()),

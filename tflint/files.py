@@ -38,7 +38,10 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadabl
         elif path.is_dir():
             yield from _walk(path, settings)
         elif path.exists():
-            yield path  # named on the command line: linted even if excluded, like ruff
+            # Named on the command line: linted even if excluded, like ruff, unless
+            # force-exclude says otherwise (pre-commit names every file it passes).
+            if not (settings.force_exclude and settings.is_excluded(str(path))):
+                yield path
         else:
             yield Unreadable(str(path), "no such file or directory")
 

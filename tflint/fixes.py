@@ -74,16 +74,16 @@ def apply_fixes(
     taken: set[tuple[int, int, str]] = set()
     applied = 0
     for diagnostic in sorted(diagnostics, key=lambda d: d.sort_key):
-        if not is_applicable(diagnostic, include_unsafe):
+        fix = diagnostic.fix
+        if fix is None or not is_applicable(diagnostic, include_unsafe):
             continue
-        assert diagnostic.fix is not None  # for type checkers: is_applicable checked it
         edits = {
             (
                 _offset(starts, edit.location),
                 _offset(starts, edit.end_location),
                 edit.content,
             )
-            for edit in diagnostic.fix.edits
+            for edit in fix.edits
         }
         new = sorted(edits - taken)
         if _overlapping(new) or any(_overlap(a, b) for a in new for b in taken):

@@ -21,7 +21,8 @@ from tflint.fixes import FileFix, FixMode, fix_file, fix_source, is_applicable
 from tflint.notebooks import fix_notebook, is_notebook, lint_notebook
 from tflint.parallel import map_unordered
 
-# Below this many files to lint, starting worker processes (~0.5 s each) costs more than it saves.
+# Below this many files to lint, starting the pool (a forkserver that imports tflint, then the
+# workers) costs more than it saves.
 MIN_FILES_FOR_POOL = 8
 
 

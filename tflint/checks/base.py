@@ -227,8 +227,8 @@ class FileContext:
             head = qualname.rsplit(".", 1)[0]
             if head == "tensorflow" or qualname.startswith(_TENSOR_NAMESPACES):
                 return True
-            if qualname.startswith("builtins."):
-                return False
+            if qualname.startswith("builtins.") and qualname.count(".") == 1:
+                return False  # a real builtin (`len`); `self.dense` also resolves to builtins.*
         func = call.func
         # Sub-layers and same-module helpers fed tensors return tensors.
         is_self_attribute = (

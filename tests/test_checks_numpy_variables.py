@@ -1,0 +1,591 @@
+"""TF201, TF202, TF204, TF301-TF303 on small snippets: exact codes, rows and columns, what the
+message says, the fixes' exact output, and the look-alikes of real TensorFlow code that must stay
+quiet. Every row of TF201's autofix table is checked against NumPy with real TensorFlow."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tflint.checks.numpy_use import EXACT_TENSORFLOW_EQUIVALENTS
+from tflint.diagnostics import Applicability, Diagnostic, Location
+from tflint.engine import lint_source
+from tflint.fixes import fix_source
+
+CODES = frozenset({"TF201", "TF202", "TF204", "TF301", "TF302", "TF303"})
+
+
+def lint(source: str) -> list[Diagnostic]:
+    diagnostics = lint_source(textwrap.dedent(source).encode(), "snippet.py", CODES)
+    return sorted(diagnostics, key=lambda d: (d.location, d.code))
+
+
+def found(source: str) -> list[tuple[int, int, str]]:
+    """(row, column, code) of every finding, in order."""
+    return [(d.location.row, d.location.column, d.code) for d in lint(source)]
+
+
+def only(source: str) -> Diagnostic:
+    diagnostics = lint(source)
+    assert len(diagnostics) == 1, diagnostics
+    return diagnostics[0]
+
+
+def fixed(source: str, *, unsafe: bool = False) -> str:
+    new_source, _ = fix_source(textwrap.dedent(source).encode(), "snippet.py", CODES, unsafe)
+    return new_source.decode()
+
+
+def in_tf_function(body: str, header: str = "import numpy as np") -> str:
+    """`body` (one line) as row 6, column 5 of a tf.function `f(x)`."""
+    return f"import tensorflow as tf\n{header}\n\n@tf.function\ndef f(x):\n    {body}\n"
+
+
+LAYER = """\
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class Block(keras.layers.Layer):
+    def call(self, inputs):
+        {body}
+"""
+
+
+# -- TF201 numpy-call-in-graph ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, body, column, name",
+    [
+        ("import numpy as np", "return np.exp(x)", 12, "np.exp"),
+        ("import numpy", "return numpy.clip(x, 0.0, 1.0)", 12, "np.clip"),
+        ("from numpy import exp", "return exp(x)", 12, "np.exp"),
+        ("from numpy import where as pick", "return pick(x > 0, x, 0.0)", 12, "np.where"),
+        ("import numpy as np", "y = np.asarray(tf.square(x))", 9, "np.asarray"),
+        ("import numpy as np", "return tf.reduce_sum(np.square(x + 1.0))", 26, "np.square"),
+        ("import numpy as np", "return np.float32(x)", 12, "np.float32"),
+        ("import numpy as np", "return np.mean(x=x)", 12, "np.mean"),
+    ],
+)
+def test_numpy_on_a_tensor_in_tf_function(header, body, column, name) -> None:
+    diagnostic = only(in_tf_function(body, header))
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF201",
+        6,
+        column,
+    )
+    assert diagnostic.message.startswith(f"`{name}()` on a tensor in graph code (decorated with")
+    assert "NotImplementedError: Cannot convert a symbolic tf.Tensor" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "source, where",
+    [
+        (LAYER.format(body="return np.exp(inputs)"), "Keras traces `Block.call`"),
+        (
+            "import keras\nimport numpy as np\n\n\nclass L(keras.losses.Loss):\n"
+            "    def call(self, y_true, y_pred):\n        return np.abs(y_true - y_pred)\n",
+            "Keras traces `L.call`",
+        ),
+        (
+            "import keras\nimport numpy as np\n\n\nclass M(keras.metrics.Metric):\n"
+            "    def update_state(self, y_true, y_pred, sample_weight=None):\n"
+            "        return np.sum(y_pred)\n",
+            "Keras traces `M.update_state`",
+        ),
+        (
+            "import numpy as np\nimport tensorflow as tf\n\n\n"
+            "ds = tf.data.Dataset.range(3)\nds = ds.map(lambda v: np.sqrt(v))\n",
+            "traced by Dataset.map",
+        ),
+        (
+            "import numpy as np\nimport tensorflow as tf\n\n\ndef center(x):\n"
+            "    return x - np.mean(x)\n\n\n@tf.function\ndef g(x):\n    return center(x)\n",
+            "called from graph code `g`",
+        ),
+    ],
+)
+def test_numpy_on_a_tensor_in_every_graph_code_kind(source, where) -> None:
+    diagnostic = only(source)
+    assert diagnostic.code == "TF201"
+    assert f"on a tensor in graph code ({where})" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return x * np.sqrt(2) * np.pi",
+        "return tf.reshape(x, [-1, np.prod(x.shape[1:])])",
+        "return tf.cast(x[:, np.newaxis], np.float32)",
+        "return tf.zeros(np.array(x.shape))",
+        "return x * np.float32(0.5) + np.finfo(np.float32).eps",
+        "return tf.numpy_function(np.sort, [x], tf.float32)",
+        "return x + np.log(len([1, 2]))",
+    ],
+)
+def test_numpy_on_python_values_and_static_shapes_is_quiet(body) -> None:
+    assert found(in_tf_function(body)) == []
+
+
+def test_tf_experimental_numpy_is_not_numpy() -> None:
+    assert (
+        found(in_tf_function("return tnp.exp(x)", "import tensorflow.experimental.numpy as tnp"))
+        == []
+    )
+
+
+def test_numpy_in_eager_code_and_py_function_bodies_is_quiet() -> None:
+    source = """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    def median(values):
+        return np.float32(np.median(values.numpy()))
+
+
+    @tf.function
+    def f(x):
+        return tf.py_function(median, [x], tf.float32)
+
+
+    def summarize(history):
+        return np.mean(np.asarray(history))
+    """
+    assert found(source) == []
+
+
+def test_helper_fed_python_values_is_quiet_and_fed_a_tensor_is_flagged() -> None:
+    source = """\
+    import keras
+    import numpy as np
+
+
+    def gaussian_kernel(sigma, size):
+        positions = np.arange(size) - size // 2
+        return np.exp(-(positions**2) / (2 * sigma**2))
+
+
+    def make_kernel(sigma):
+        return gaussian_kernel(sigma, 5)
+
+
+    def center(x):
+        return x - np.mean(x)
+
+
+    class Smooth(keras.layers.Layer):
+        def call(self, inputs):
+            kernel = make_kernel(self.sigma)
+            return center(inputs) * kernel.sum()
+    """
+    assert found(source) == [(15, 16, "TF201")]
+
+
+def test_helper_handed_to_a_tf_op_gets_tensors() -> None:
+    source = """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    def row_norm(row):
+        return np.sqrt(row)
+
+
+    @tf.function
+    def f(x):
+        return tf.map_fn(row_norm, x)
+    """
+    assert found(source) == [(6, 12, "TF201")]
+
+
+def test_executing_eagerly_branch_is_quiet_and_its_else_is_not() -> None:
+    body = "\n    ".join(
+        [
+            "if tf.executing_eagerly():",
+            "    y = np.max(x) + x.numpy()",
+            "else:",
+            "    y = np.max(x)",
+            "return y",
+        ]
+    )
+    assert found(in_tf_function(body)) == [(9, 13, "TF201")]
+
+
+# One sample per autofix row: the NumPy call's arguments (after `x`) and the input values.
+POSITIVE = np.array([[0.5, 1.0, 2.5], [3.0, 0.25, 4.0]], dtype=np.float32)
+SIGNED = np.array([[-1.5, 0.0, 2.5], [3.0, -0.25, -4.0]], dtype=np.float32)
+BOOLEAN = np.array([[True, False, True], [True, True, True]])
+SAMPLES: dict[str, tuple[str, np.ndarray]] = {
+    "numpy.abs": ("", SIGNED),
+    "numpy.absolute": ("", SIGNED),
+    "numpy.exp": ("", SIGNED),
+    "numpy.log": ("", POSITIVE),
+    "numpy.sqrt": ("", POSITIVE),
+    "numpy.square": ("", SIGNED),
+    "numpy.tanh": ("", SIGNED),
+    "numpy.sin": ("", SIGNED),
+    "numpy.cos": ("", SIGNED),
+    "numpy.sign": ("", SIGNED),
+    "numpy.floor": ("", SIGNED),
+    "numpy.ceil": ("", SIGNED),
+    "numpy.maximum": (", x * 0.5", SIGNED),
+    "numpy.minimum": (", x * 0.5", SIGNED),
+    "numpy.sum": (", axis=0", SIGNED),
+    "numpy.max": (", 1", SIGNED),
+    "numpy.amax": (", axis=-1, keepdims=True", SIGNED),
+    "numpy.min": ("", SIGNED),
+    "numpy.amin": (", axis=0", SIGNED),
+    "numpy.prod": (", axis=1, keepdims=True", POSITIVE),
+    "numpy.all": (", axis=1", BOOLEAN),
+    "numpy.any": (", 0", BOOLEAN),
+}
+
+
+def test_every_autofix_row_has_a_sample() -> None:
+    assert sorted(SAMPLES) == sorted(EXACT_TENSORFLOW_EQUIVALENTS)
+
+
+@pytest.mark.parametrize("qualname", sorted(EXACT_TENSORFLOW_EQUIVALENTS))
+def test_autofix_row_text_and_value(qualname: str) -> None:
+    target, _ = EXACT_TENSORFLOW_EQUIVALENTS[qualname]
+    name = qualname.removeprefix("numpy.")
+    rest, sample = SAMPLES[qualname]
+    diagnostic = only(in_tf_function(f"return np.{name}(x{rest})"))
+    assert diagnostic.fix is not None
+    assert diagnostic.fix.applicability is Applicability.SAFE
+    assert diagnostic.fix.message == f"Replace `np.{name}` with `tf.{target}`"
+    assert [(e.content, e.location, e.end_location) for e in diagnostic.fix.edits] == [
+        (f"tf.{target}", Location(6, 12), Location(6, 15 + len(name)))
+    ]
+    assert fixed(in_tf_function(f"return np.{name}(x{rest})")) == in_tf_function(
+        f"return tf.{target}(x{rest})"
+    )
+
+    expected = eval(f"np.{name}(x{rest})", {"np": np, "x": sample})
+    function = tf.function(eval(f"lambda x: tf.{target}(x{rest})", {"tf": tf}))
+    actual = function(tf.constant(sample)).numpy()
+    assert actual.shape == np.shape(expected)
+    np.testing.assert_allclose(actual, expected, rtol=1e-6)
+
+
+def test_autofix_uses_the_modules_alias_and_adds_an_import_when_there_is_none() -> None:
+    with_alias = "import tensorflow as tfx\nfrom numpy import exp\n\n\n@tfx.function\ndef f(x):\n"
+    assert fixed(with_alias + "    return exp(x)\n") == with_alias + "    return tfx.exp(x)\n"
+    keras_only = "import keras\nimport numpy as np\n\n\nclass L(keras.layers.Layer):\n"
+    call = "    def call(self, inputs):\n        return {}(inputs)\n"
+    assert fixed(keras_only + call.format("np.tanh")) == (
+        "import tensorflow as tf\nimport keras\nimport numpy as np\n\n\n"
+        "class L(keras.layers.Layer):\n" + call.format("tf.tanh")
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "np.mean(x)",  # float64 mean of integers, truncated in TensorFlow
+        "np.matmul(x, x)",  # 1-D operands work in NumPy only
+        "np.sum(x, 0, np.float64)",  # dtype positionally
+        "np.sum(x, dtype=np.float64)",
+        "np.exp(x, out=None)",
+        "np.sum(x, axis=0, where=x > 0)",
+    ],
+)
+def test_calls_outside_the_exact_table_are_flagged_without_a_fix(call) -> None:
+    diagnostic = only(in_tf_function(f"return {call}"))
+    assert diagnostic.code == "TF201"
+    assert diagnostic.fix is None
+
+
+# -- TF202 tensor-numpy-in-graph --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, row, column, where",
+    [
+        (in_tf_function("return float(x.numpy().max())"), 6, 18, "decorated with @tf.function"),
+        (LAYER.format(body="return inputs / inputs.numpy().max()"), 8, 25, "Keras traces"),
+        (
+            "import tensorflow as tf\n\n\ndef show(x):\n    return x.numpy()\n\n\n"
+            "@tf.function\ndef g(x):\n    return show(x)\n",
+            5,
+            12,
+            "called from graph code `g`",
+        ),
+    ],
+)
+def test_tensor_numpy_in_graph_code(source, row, column, where) -> None:
+    diagnostic = only(source)
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF202",
+        row,
+        column,
+    )
+    assert f"`.numpy()` in graph code ({where}" in diagnostic.message
+    assert "AttributeError: 'SymbolicTensor' object has no attribute 'numpy'" in diagnostic.message
+    assert diagnostic.fix is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tensorflow as tf\n\nv = tf.constant(1.0)\nprint(v.numpy())\n",
+        in_tf_function("with tf.init_scope():\n        n = x.numpy()", "import numpy as np"),
+        in_tf_function("return tf.py_function(lambda t: t.numpy() * 2, [x], tf.float32)"),
+        in_tf_function("return mylib.numpy()", "import mylib"),
+        in_tf_function("return x.numpy"),
+    ],
+)
+def test_tensor_numpy_look_alikes_are_quiet(source) -> None:
+    assert found(source) == []
+
+
+# -- TF204 numpy-dtype-leak -------------------------------------------------------------------
+
+HEADER = "import numpy as np\nimport tensorflow as tf\n\n"
+
+
+@pytest.mark.parametrize(
+    "expression, wide, narrow",
+    [
+        ("tf.constant(np.arange(10))", "int64", "int32"),
+        ("tf.constant(np.arange(0.0, 1.0, 0.25))", "float64", "float32"),
+        ("tf.convert_to_tensor(np.linspace(0, 1, 5))", "float64", "float32"),
+        ("tf.constant(np.array([0.25, 0.75]))", "float64", "float32"),
+        ("tf.constant(np.array([[1, 2], [3, -4]]))", "int64", "int32"),
+        ("tf.Variable(np.zeros(3))", "float64", "float32"),
+        ("tf.Variable(np.zeros(3), trainable=False)", "float64", "float32"),
+        ("tf.constant(np.random.normal(size=(2, 2)))", "float64", "float32"),
+        ("tf.constant(np.random.randint(0, 10, size=4))", "int64", "int32"),
+        ("tf.constant(np.eye(3, 3, 0))", "float64", "float32"),
+    ],
+)
+def test_numpy_dtype_leak_and_its_fix(expression, wide, narrow) -> None:
+    source = f"{HEADER}value = {expression}\n"
+    diagnostic = only(source)
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF204",
+        4,
+        9,
+    )
+    assert f"makes a tensor of {wide} where TensorFlow's own ops give {narrow}" in (
+        diagnostic.message
+    )
+    assert diagnostic.fix is not None
+    assert diagnostic.fix.applicability is Applicability.UNSAFE
+    fixed_expression = f"{expression[:-1]}, dtype=tf.{narrow})"
+    assert fixed(source) == source  # unsafe: not applied without --unsafe-fixes
+    assert fixed(source, unsafe=True) == f"{HEADER}value = {fixed_expression}\n"
+    value = eval(fixed_expression, {"np": np, "tf": tf})
+    assert value.dtype.name == narrow
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "tf.constant(np.arange(10), dtype=tf.int32)",
+        "tf.constant(np.arange(10), tf.int32)",
+        "tf.convert_to_tensor(np.arange(10), tf.int64)",
+        "tf.Variable(np.zeros(3), dtype=tf.float64)",
+        "tf.constant(np.zeros(3, np.float32))",
+        "tf.constant(np.ones((2, 2), dtype='float32'))",
+        "tf.constant(np.array([1.0, 2.0], np.float32))",
+        "tf.constant(np.linspace(0, 1, 5, True, False, np.float32))",
+        "tf.constant(np.arange(0, 10, 1, np.int32))",
+        "tf.constant(np.arange(4).astype(np.float32))",
+        "tf.cast(tf.constant(np.arange(4)), tf.float32)",
+        "tf.constant([1, 2, 3])",
+        "tf.constant(np.pi)",
+        "tf.constant(np.array(names))",
+        "tf.constant(np.zeros_like(table))",
+    ],
+)
+def test_numpy_dtype_look_alikes_are_quiet(expression) -> None:
+    assert found(f"{HEADER}value = {expression}\n") == []
+
+
+def test_numpy_dtype_leak_mixes_badly_with_tensorflow_ops() -> None:
+    """The observation the rule rests on, with real TensorFlow."""
+    with pytest.raises(tf.errors.InvalidArgumentError, match="int32 tensor but is a int64"):
+        tf.range(10) + tf.constant(np.arange(10))
+
+
+# -- TF301 variable-created-in-graph ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, body, column, spelling",
+    [
+        ("", "v = tf.Variable(0.0)", 9, "tf.Variable"),
+        ("from tensorflow import Variable", "v = Variable(x)", 9, "tf.Variable"),
+        ("import keras", "v = keras.Variable(0)", 9, "keras.Variable"),
+        ("", "with tf.init_scope():\n        v = tf.Variable(2.0)", 13, "tf.Variable"),
+    ],
+)
+def test_variable_created_in_tf_function(header, body, column, spelling) -> None:
+    diagnostic = only(in_tf_function(body, header))
+    row = 7 if "init_scope" in body else 6
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF301",
+        row,
+        column,
+    )
+    assert diagnostic.message.startswith(
+        f"`{spelling}` created in graph code (decorated with @tf.function) is created again"
+    )
+    assert "singleton tf.Variables created on the first call" in diagnostic.message
+
+
+def test_local_variable_in_keras_call_is_tf301_only() -> None:
+    source = LAYER.format(body="state = tf.Variable(tf.zeros_like(inputs))")
+    assert found(source) == [(8, 17, "TF301")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tensorflow as tf\n\ntotal = tf.Variable(0.0)\n",
+        in_tf_function("if self_v is None:\n        self_v = tf.Variable(x)"),
+        "import tensorflow as tf\n\n\nclass M(tf.Module):\n    def __init__(self):\n"
+        "        self.v = None\n\n    @tf.function\n    def __call__(self, x):\n"
+        "        if self.v is None:\n            self.v = tf.Variable(x)\n        return self.v\n",
+        "import tensorflow as tf\n\n\ndef make():\n    return tf.Variable(0)\n",
+        "import keras\n\n\nclass L(keras.layers.Layer):\n    def build(self, shape):\n"
+        "        self.w = self.add_weight(shape=shape[1:])\n",
+    ],
+)
+def test_variables_created_once_are_quiet(source) -> None:
+    assert found(source) == []
+
+
+# -- TF302 weights-created-in-call ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, column, fragment",
+    [
+        (
+            "w = self.add_weight(shape=(2,), initializer='ones')",
+            13,
+            "You cannot add new elements of state",
+        ),
+        ("self.w = self.add_variable((2,), 'zeros')", 18, "You cannot add new elements of state"),
+        ("self.w = keras.Variable(tf.zeros((2,)))", 18, "You cannot add new elements of state"),
+        ("self.w = tf.Variable(tf.zeros((2,)))", 18, "is not tracked by Keras"),
+        ("if self.w is None:\n            self.w = tf.Variable(inputs)", 22, "not tracked"),
+    ],
+)
+def test_weights_created_in_keras_call(body, column, fragment) -> None:
+    diagnostic = only(LAYER.format(body=body))
+    row = 9 if body.startswith("if") else 8
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF302",
+        row,
+        column,
+    )
+    assert diagnostic.message.startswith("weights created in `Block.call`: ")
+    assert fragment in diagnostic.message
+    assert diagnostic.message.endswith("create them with `self.add_weight(...)` in `build()`")
+
+
+def test_weights_in_call_of_non_keras_classes_are_quiet() -> None:
+    source = """\
+    import tensorflow as tf
+
+
+    class Registry:
+        def add_weight(self, name):
+            return name
+
+        def call(self, name):
+            return self.add_weight(name)
+    """
+    assert found(source) == []
+
+
+# -- TF303 config-lost-on-save ----------------------------------------------------------------
+
+LOSS = """\
+import keras
+import tensorflow as tf
+from keras.src.losses.losses import LossFunctionWrapper
+
+
+class Custom({base}):
+    def __init__(self, {params}):
+        super().__init__({forwarded})
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    "base, params, forwarded, lost",
+    [
+        ("keras.losses.Loss", "delta=1.0, name='x', **kwargs", "name=name", "`delta`"),
+        ("tf.keras.losses.Loss", "a, b=2, *, c=3, reduction='sum'", "", "`a`, `b`, `c`"),
+        ("keras.metrics.Metric", "threshold=0.5, name=None, dtype=None", "", "`threshold`"),
+        (
+            "keras.losses.BinaryCrossentropy",
+            "smoothing=0.1, from_logits=False",
+            "from_logits=from_logits",
+            "`smoothing`",
+        ),
+        ("keras.losses.Huber", "delta=0.5, **kwargs", "delta=delta, **kwargs", "`delta`"),
+    ],
+)
+def test_config_lost_on_save(base, params, forwarded, lost) -> None:
+    diagnostic = only(LOSS.format(base=base, params=params, forwarded=forwarded, extra=""))
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
+        "TF303",
+        6,
+        1,
+    )
+    kind = "Metric" if "metrics" in base else "Loss"
+    assert diagnostic.message.startswith(
+        f"`Custom` ({kind} subclass) takes {lost} but defines no `get_config`"
+    )
+
+
+@pytest.mark.parametrize(
+    "base, params, forwarded, extra",
+    [
+        ("keras.losses.Loss", "delta=1.0", "", "    def get_config(self):\n        return {}\n"),
+        ("keras.losses.Loss", "name='x', reduction='sum', dtype=None, **kwargs", "name=name", ""),
+        ("keras.metrics.Metric", "name='m', dtype=None", "name=name, dtype=dtype", ""),
+        (
+            "keras.losses.BinaryCrossentropy",
+            "label_smoothing=0.1",
+            "label_smoothing=label_smoothing",
+            "",
+        ),
+        ("LossFunctionWrapper", "scale=1.0", "abs, scale=scale", ""),
+        ("keras.metrics.MeanMetricWrapper", "scale=1.0", "abs, scale=scale", ""),
+        ("keras.losses.Loss, mylib.ConfigMixin", "delta=1.0", "", ""),
+        ("keras.layers.Layer", "units=2", "", ""),
+    ],
+)
+def test_config_saved_or_nothing_to_save_is_quiet(base, params, forwarded, extra) -> None:
+    source = LOSS.format(base=base, params=params, forwarded=forwarded, extra=extra)
+    assert found("import mylib\n" + source) == []
+
+
+def test_config_inherited_from_a_same_module_base_is_quiet() -> None:
+    source = """\
+    import keras
+
+
+    class Base(keras.losses.Loss):
+        def get_config(self):
+            return super().get_config()
+
+
+    class Child(Base):
+        def __init__(self, delta=1.0):
+            super().__init__()
+            self.delta = delta
+    """
+    assert found(source) == []

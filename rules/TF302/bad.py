@@ -29,6 +29,19 @@ def cause(error):
     return next(line.strip() for line in lines if "You cannot" in line or "lifted" in line)
 
 
+class SimpleDense(keras.layers.Layer):
+    """Broken twin of fixtures/components/layers.py SimpleDense: weights created in call."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def call(self, inputs):
+        self.kernel = self.add_weight(shape=(inputs.shape[-1], self.units), name="kernel")  # expect: TF302
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")  # expect: TF302
+        return keras.ops.matmul(inputs, self.kernel) + self.bias
+
+
 if __name__ == "__main__":
     for layer in (Scale(), Offset()):
         try:

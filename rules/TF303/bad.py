@@ -54,6 +54,21 @@ def round_trip(model):
     return keras.models.load_model(path)
 
 
+class HuberLoss(keras.losses.Loss):  # expect: TF303
+    """Broken twin of fixtures/components/losses.py HuberLoss: no get_config, so a saved
+    model reloads it with delta=1.0, silently."""
+
+    def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+        self.delta = delta
+
+    def call(self, y_true, y_pred):
+        error = keras.ops.abs(y_pred - keras.ops.cast(y_true, y_pred.dtype))
+        quadratic = 0.5 * keras.ops.square(error)
+        linear = self.delta * error - 0.5 * self.delta**2
+        return keras.ops.mean(keras.ops.where(error <= self.delta, quadratic, linear), axis=-1)
+
+
 if __name__ == "__main__":
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss=ScaledHuber(delta=2.0), metrics=[AboveThreshold(0.9)])

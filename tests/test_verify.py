@@ -32,8 +32,6 @@ EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file
 # back `unverifiable` (never confirmed, never not-reproduced). Keyed by (code, symbol, text on
 # the flagged line).
 NOT_OBSERVABLE = {
-    # the module never sets TF102_STRICT, so the warning's branch never runs
-    ("TF102", "check_range", "warnings.warn"): "no observable side effect",
     # tf.io.read_file is an op that runs on every call; freezing a constant path can only be
     # seen by changing the file between calls, which the verifier does not do
     ("TF102", "read_config", "read_file"): "no observable side effect",
@@ -169,7 +167,8 @@ def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:
         assert reason in result.verification.evidence, (path.name, result.verification)
     healthy = results[-1].verification
     assert healthy is not None and healthy.status == "confirmed", healthy
-    assert healthy.evidence == "print ran 1\u00d7 in 3 graph calls of shout, 3\u00d7 in 3 eager calls"
+    assert healthy.evidence == (
+        "print ran 1\u00d7 in 3 graph calls of shout, 3\u00d7 in 3 eager calls")
 
 
 def test_a_hang_times_out_and_the_run_goes_on(verifier: Verifier) -> None:

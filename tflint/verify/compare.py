@@ -7,6 +7,7 @@ and `self.<attr>` named on the flagged lines) is summarised before and after eac
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Iterable
@@ -55,6 +56,9 @@ class Comparison:
 
 
 def is_symbolic(value: Any) -> bool:
+    """A graph tensor (also behind a `tensor.ref()`): it has no value outside its graph."""
+    if callable(getattr(value, "deref", None)):
+        value = value.deref()
     return tf.is_tensor(value) and not isinstance(value, tf.Variable) and not hasattr(
         value, "numpy")
 
@@ -72,8 +76,9 @@ def summarize(value: Any) -> Snap:
     if isinstance(value, bool | int | float):
         return Snap(repr(value), float(value))
     if isinstance(value, list | tuple | dict | set):
-        items = value.values() if isinstance(value, dict) else value
-        return Snap(f"{len(value)} items", len(value), any(is_symbolic(v) for v in items))
+        items = list(value.values() if isinstance(value, dict) else value)
+        nested = sum(len(v) for v in items if isinstance(v, list | tuple | dict | set))
+        return Snap("a container", len(items) + nested, any(is_symbolic(v) for v in items))
     return Snap(type(value).__name__)
 
 
@@ -82,23 +87,49 @@ def watched_names(lines: Iterable[str]) -> set[str]:
     return {f"{m[1] or ''}{m[2]}" for line in lines for m in _IDENTIFIER.finditer(line)}
 
 
-def _snapshot(names: set[str], module: Module, owner: Any) -> dict[str, Snap]:
-    snaps = {}
+_WATCHED = (tf.Variable, tf.Tensor, bool, int, float, list, dict, set)
+
+
+def _visible(names: set[str], module: Module, runner: Runner,
+             inputs: Inputs) -> dict[str, Any]:
+    """The watched names' current values: `self.attr` on the runner's instance; closure
+    variables and parameters; module globals."""
+    state = runner.state(inputs)
+    values = {}
     for name in names:
         if name.startswith("self."):
-            if owner is None:
+            if runner.owner is None:
                 continue
             try:
-                value = getattr(owner, name[5:])
+                value = getattr(runner.owner, name[5:])
             except Exception:
                 continue
+        elif name in state:
+            value = state[name]
         elif name in module.namespace:
             value = module.namespace[name]
         else:
             continue
-        if isinstance(value, tf.Variable | tf.Tensor | bool | int | float | list | dict | set):
-            snaps[name] = summarize(value)
-    return snaps
+        if isinstance(value, _WATCHED):
+            values[name] = value
+    return values
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Snap]:
+    return {name: summarize(value) for name, value in values.items()}
+
+
+def _restore(module: Module, saved: dict[str, tuple[Any, Any]]) -> None:
+    """Put watched state back as the eager run found it, so the graph run starts from the same
+    state: containers in place (every reference sees it), module-level numbers rebound."""
+    for name, (current, original) in saved.items():
+        if isinstance(current, list):
+            current[:] = original
+        elif isinstance(current, dict | set):
+            current.clear()
+            current.update(original)
+        elif module.namespace.get(name) is current:
+            module.namespace[name] = original
 
 
 def fingerprint(output: Any) -> bytes:
@@ -115,7 +146,9 @@ def fingerprint(output: Any) -> bytes:
 
 def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str],
                 module: Module) -> Run:
-    before = _snapshot(names, module, runner.owner)
+    values = _visible(names, module, runner, inputs)
+    saved = {n: (v, copy.copy(v)) for n, v in values.items() if not n.startswith("self.")}
+    before = _snapshot(values)
     outputs = []
     with Recording(module.filename) as recording:
         for _ in range(runner.repeat):
@@ -123,8 +156,10 @@ def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str],
             if recording.error is not None:
                 break
             outputs.append(fingerprint(output))
-    return Run(mode, len(outputs) * runner.steps, recording, outputs, before,
-               _snapshot(names, module, runner.owner))
+    after = _snapshot(_visible(names, module, runner, inputs))
+    if mode == "eager":
+        _restore(module, saved)
+    return Run(mode, len(outputs) * runner.steps, recording, outputs, before, after)
 
 
 def compare(subject: Subject, names: set[str], module: Module) -> Comparison:

@@ -144,7 +144,8 @@ def _skipped(frame: FrameType, filename: str) -> bool:
     return _is_stdlib(filename) or filename.startswith(_PACKAGES[-1]) or (
         _AUTOGRAPH_OPERATORS in filename) or (
         filename.endswith(_AUTOGRAPH_API)
-        and frame.f_code.co_name in ("converted_call", "_call_unconverted", "wrapper"))
+        and frame.f_code.co_name in ("converted_call", "_call_unconverted",
+                                     "_fall_back_unconverted", "wrapper"))
 
 
 def user_line() -> tuple[str, int] | None:

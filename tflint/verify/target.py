@@ -52,6 +52,8 @@ class Runner:
     owner: Any = None
     steps: int = 1  # calls of the traced code per `call`
     repeat: int = 3  # `call`s per observed run
+    # Names the code can mutate besides module globals: closure variables, parameters.
+    state: Callable[[Inputs], dict[str, Any]] = lambda _: {}
 
 
 @contextlib.contextmanager
@@ -86,14 +88,18 @@ class FunctionSubject(Subject):
     def runner(self, mode: str) -> Runner:
         owner = self._owner() if self._owner else None
         function = self._get(owner)
+
+        def state(i: Inputs) -> dict[str, Any]:
+            return {**_closure(function), **_bound(function, i)}
+
         if mode == "graph":
-            return Runner(lambda i: function(*i.args, **i.kwargs), owner)
+            return Runner(lambda i: function(*i.args, **i.kwargs), owner, state=state)
 
         def call(i: Inputs) -> Any:
             with eagerly():
                 return function(*i.args, **i.kwargs)
 
-        return Runner(call, owner)
+        return Runner(call, owner, state=state)
 
     def candidates(self) -> Iterator[Inputs]:
         function = self._get(self._owner() if self._owner else None)
@@ -107,6 +113,23 @@ class FunctionSubject(Subject):
         count = required_positional(getattr(function, "python_function", function))
         if count is not None:
             yield from generic(count)
+
+
+def _closure(function: Any) -> dict[str, Any]:
+    python = inspect.unwrap(getattr(function, "python_function", function))
+    code, cells = getattr(python, "__code__", None), getattr(python, "__closure__", None) or ()
+    values = {}
+    for name, cell in zip(code.co_freevars if code else (), cells, strict=False):
+        with contextlib.suppress(ValueError):  # an empty cell
+            values[name] = cell.cell_contents
+    return values
+
+
+def _bound(function: Any, inputs: Inputs) -> dict[str, Any]:
+    try:
+        return dict(inspect.signature(function).bind(*inputs.args, **inputs.kwargs).arguments)
+    except (TypeError, ValueError):
+        return {}
 
 
 class DatasetSubject(Subject):

@@ -535,8 +535,8 @@ def test_attribute_state_in_keras_and_tf_function_methods() -> None:
 
         class Model(keras.Model):
             def train_step(self, data):
-                self.h, self.c = self.track(data)
-                return {}
+                self.h, self.c = self.lstm(data)
+                return self.track(data)
 
             def track(self, data):
                 self.seen: int = self.seen + 1
@@ -582,9 +582,13 @@ def test_variables_eager_methods_and_static_facts_are_quiet() -> None:
 
             def call(self, inputs, training=None):
                 self.input_dim = inputs.shape[-1]
+                self.flat_metrics = self.build_metrics(inputs)
                 self.training_flag = training
                 self.scale.assign_add(tf.ones_like(self.scale))
                 return inputs * self.scale
+
+            def build_metrics(self, inputs):
+                return [keras.metrics.Mean()]
 
         class Total(keras.metrics.Metric):
             def update_state(self, y_true, y_pred, sample_weight=None):

@@ -230,11 +230,13 @@ class FileContext:
             if qualname.startswith("builtins.") and qualname.count(".") == 1:
                 return False  # a real builtin (`len`); `self.dense` also resolves to builtins.*
         func = call.func
-        # Sub-layers and same-module helpers fed tensors return tensors.
+        # Sub-layers (`self.dense(x)`, not the class's own methods, which may return anything)
+        # and same-module helpers fed tensors return tensors.
         is_self_attribute = (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
             and func.value.value == self.self_name()
+            and self.graph.find_method(self.frame.class_name or "", func.attr.value) is None
         )
         is_local_function = isinstance(func, cst.Name) and func.value in self.graph.module_functions
         if is_self_attribute or is_local_function:

@@ -85,6 +85,30 @@ def round_trip(model):
     return keras.models.load_model(path)
 
 
+class _ThresholdBase(keras.metrics.Metric):
+    """An abstract base, like Keras' own `_IoUBase`: the subclasses users instantiate save
+    the parameters in their get_config."""
+
+    def __init__(self, threshold=0.5, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.threshold = threshold
+
+
+class CountAbove(_ThresholdBase):
+    def __init__(self, threshold=0.5, name="count_above", dtype=None):
+        super().__init__(threshold=threshold, name=name, dtype=dtype)
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(tf.reduce_sum(tf.cast(y_pred > self.threshold, self.dtype)))
+
+    def result(self):
+        return self.count
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
+
+
 if __name__ == "__main__":
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss=ScaledHuber(delta=2.0), metrics=[AboveThreshold(0.9)])

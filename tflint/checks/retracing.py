@@ -134,8 +134,10 @@ class ScalarArgumentCheck(Check):
 class FunctionRecreatedCheck(Check):
     codes = frozenset({"TF402"})
 
+    # A test function runs once: a tf.function it creates per call costs nothing worth a
+    # finding (Keras' own tests do this dozens of times), so tests are exempt, as for TF407.
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.is_tf_function_call(node):
+        if ctx.is_test_file or not ctx.is_tf_function_call(node):
             return
         if _loop_ancestors(ctx) or _in_comprehension_element(ctx):
             where = "in a loop"
@@ -165,7 +167,7 @@ class FunctionRecreatedCheck(Check):
             ),
             None,
         )
-        if not isinstance(outer, cst.FunctionDef):
+        if ctx.is_test_file or not isinstance(outer, cst.FunctionDef):
             return
         decorator = next(
             (

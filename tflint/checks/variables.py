@@ -137,6 +137,8 @@ class ConfigLostCheck(Check):
         init = info.methods.get("__init__")
         if init is None or ctx.graph.find_method(name, "get_config") is not None:
             return
+        if _is_base_of_configured_subclass(name, ctx):
+            return
         params = init.params
         forwarded = _forwarded_to_super(init)
         for base in info.base_qualnames:
@@ -175,3 +177,12 @@ def _forwarded_to_super(init: cst.FunctionDef) -> set[str]:
         assert isinstance(call, cst.Call)
         forwarded.update(arg.value.value for arg in call.args if isinstance(arg.value, cst.Name))
     return forwarded
+
+
+def _is_base_of_configured_subclass(name: str, ctx: FileContext) -> bool:
+    """An abstract base (Keras' `_IoUBase`) whose same-module subclasses define get_config:
+    the classes users instantiate save their parameters."""
+    return any(
+        name in other.local_bases and "get_config" in other.methods
+        for other in ctx.graph.classes.values()
+    )

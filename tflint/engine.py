@@ -23,28 +23,14 @@ from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
 from tflint.files import Unreadable, check_decodable
 from tflint.names import ImportMap
+from tflint.prescan import may_have_findings
 from tflint.suppress import apply_suppressions
 from tflint.walker import Walker
 
 T = TypeVar("T")
 
-# A file that never mentions tensorflow/keras cannot resolve any name to them.
-_MENTIONS_TF = re.compile(rb"tensorflow|keras")
-# ...and one that has none of these words cannot hold a finding: every rule needs a graph-code
-# entry point (tf.function, a Keras traced method, a Dataset transform) or is one of the
-# anywhere-rules (TF204 tensors from NumPy, TF303 Loss/Metric config, TF407 run eagerly).
-_TRIGGERS = re.compile(
-    rb"function|def call|_step|update_state|def result|\.map|\.filter|flat_map|interleave"
-    rb"|\.reduce|\.scan|run_eagerly|run_functions_eagerly|Loss|Metric|losses|metrics"
-    rb"|constant|convert_to_tensor|Variable"
-)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
-
-
-def may_have_findings(source: bytes) -> bool:
-    """The pre-scan: False only for files no rule can report on (tested over rules/)."""
-    return _MENTIONS_TF.search(source) is not None and _TRIGGERS.search(source) is not None
 
 
 def is_test_file(filename: str) -> bool:

@@ -1,0 +1,189 @@
+"""How fast tflint lints a big real code base: the installed tensorflow and keras sources.
+
+    python bench/lint_speed.py [--jobs N]
+
+Runs the real CLI in a subprocess (`tflint --exit-zero --output-format json --jobs N FILES`),
+each cold run with a fresh cache directory, then a warm run on the cache the last one wrote, and
+times bare `libcst.parse_module` over the same files in one process: the floor a LibCST linter
+that parses everything cannot beat. Peak memory is read from /proc while each run goes (VmHWM of
+the tflint process and of every process below it: the forkserver and the workers), and from
+getrusage(RUSAGE_CHILDREN) as a cross-check. The machine's load average is printed too: on a
+shared machine the times move with it, the ratios less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst
+
+from tflint.prescan import may_have_findings
+
+POLL_SECONDS = 0.1
+
+
+@dataclass
+class Run:
+    seconds: float
+    findings: Counter[str]
+    parent_rss_mb: float
+    worker_rss_mb: float  # the largest process below tflint (a worker or the forkserver)
+    stderr: str
+    worker_count: int = 0
+    largest_child_mb: float = field(default=0.0)  # getrusage, over every child so far
+
+
+def package_sources(*names: str) -> list[Path]:
+    files: list[Path] = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            sys.exit(f"{name} is not installed")
+        for location in spec.submodule_search_locations:
+            files.extend(sorted(Path(location).rglob("*.py")))
+    return files
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's own peak resident set so far (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    pending = [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def run_tflint(files: list[Path], jobs: int, config: Path, *, use_cache: bool = True) -> Run:
+    command = [
+        sys.executable, "-m", "tflint", "--exit-zero", "--output-format", "json",
+        "--config", str(config), "--jobs", str(jobs),
+        *([] if use_cache else ["--no-cache"]),
+        *map(str, files),
+    ]  # fmt: skip
+    peaks: dict[int, float] = {}
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
+        while process.poll() is None:
+            for pid in {process.pid, *descendants(process.pid)}:
+                peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mb(pid))
+            time.sleep(POLL_SECONDS)
+        seconds = time.perf_counter() - start
+        stdout.seek(0)
+        stderr.seek(0)
+        output, errors = stdout.read(), stderr.read().decode(errors="replace")
+    if process.returncode != 0:
+        sys.exit(f"tflint exited {process.returncode}:\n{errors[-3000:]}")
+    parent = peaks.pop(process.pid, 0.0)
+    return Run(
+        seconds=seconds,
+        findings=Counter(item["code"] for item in json.loads(output)),
+        parent_rss_mb=parent,
+        worker_rss_mb=max(peaks.values(), default=0.0),
+        stderr=errors,
+        worker_count=len(peaks),
+        largest_child_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
+
+
+def fresh_config(directory: Path) -> Path:
+    """An empty [tool.tflint] table: default rules, and the cache lands in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "pyproject.toml"
+    config.write_text("[tool.tflint]\n")
+    return config
+
+
+def bare_parse_seconds(sources: list[bytes]) -> float:
+    start = time.perf_counter()
+    for source in sources:
+        with contextlib.suppress(libcst.ParserSyntaxError):  # a rejected file still counts
+            libcst.parse_module(source)
+    return time.perf_counter() - start
+
+
+def show(label: str, run: Run, floor: float) -> None:
+    print(
+        f"{label:<28} {run.seconds:8.1f} s  {run.seconds / floor:5.2f}x bare parse  "
+        f"parent {run.parent_rss_mb:6.0f} MB  largest worker {run.worker_rss_mb:6.0f} MB "
+        f"({run.worker_count} processes below tflint)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the 'all jobs' run")
+    args = parser.parse_args()
+
+    files = package_sources("tensorflow", "keras")
+    sources = [path.read_bytes() for path in files]
+    total_bytes = sum(map(len, sources))
+    lines = sum(source.count(b"\n") for source in sources)
+    print(f"files: {len(files)}  lines: {lines:,}  bytes: {total_bytes / 1e6:.1f} MB")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+    start = time.perf_counter()
+    passing = [source for source in sources if may_have_findings(source)]
+    gate_seconds = time.perf_counter() - start
+    passed_bytes = sum(map(len, passing))
+    print(
+        f"pre-scan: {len(passing)} files ({passed_bytes / total_bytes:.0%} of the bytes) may hold "
+        f"findings and are parsed; the scan took {gate_seconds:.1f} s"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="tflint-bench-") as scratch:
+        one = run_tflint(files, 1, fresh_config(Path(scratch, "one")))
+        every_config = fresh_config(Path(scratch, "all"))
+        every = run_tflint(files, args.jobs, every_config)
+        warm = run_tflint(files, args.jobs, every_config)
+    if one.findings != every.findings or every.findings != warm.findings:
+        sys.exit("the runs disagree on the findings: a bug")
+    internal = [line for line in every.stderr.splitlines() if "internal error" in line]
+
+    print("bare libcst.parse_module over every file, one process ...", flush=True)
+    floor = bare_parse_seconds(sources)
+    print(f"{'bare parse (1 process)':<28} {floor:8.1f} s")
+    show("tflint cold, --jobs 1", one, floor)
+    show(f"tflint cold, --jobs {args.jobs}", every, floor)
+    show(f"tflint warm, --jobs {args.jobs}", warm, floor)
+    print(f"largest process (getrusage RUSAGE_CHILDREN): {warm.largest_child_mb:.0f} MB")
+    print(f"findings: {dict(sorted(every.findings.items()))}  internal errors: {len(internal)}")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -105,7 +105,7 @@ def test_no_cache_neither_reads_nor_writes(project: Path) -> None:
 
 
 def test_internal_errors_are_not_cached(project: Path) -> None:
-    deep = "import tensorflow as tf\n\n@tf.function\ndef f(x):\n    return " + "-" * 3000 + "x\n"
+    deep = "import tensorflow as tf\n\n@tf.function\ndef f(x):\n    return " + "-" * 1000 + "x\n"
     (project / "deep.py").write_text(deep)
     result = lint(project)
     assert result.internal_errors == [
@@ -190,8 +190,8 @@ def running(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 def test_ctrl_c_exits_130_and_leaves_no_worker_behind(tmp_path: Path) -> None:
-    for index in range(40):
-        (tmp_path / f"module_{index:02}.py").write_text(BAD * 30)
+    for index in range(200):  # far more work than the second it gets before Ctrl-C
+        (tmp_path / f"module_{index:03}.py").write_text(BAD * 30)
     process = subprocess.Popen(
         [sys.executable, "-m", "tflint", "--no-cache", "--jobs", "2", str(tmp_path)],
         stdout=subprocess.DEVNULL,

@@ -70,7 +70,7 @@ class Job:
 
 
 def run_job(job: Job) -> FileResult | FileFix:
-    """The worker function (module level, so `spawn` workers can import it)."""
+    """The worker function (module level, so forkserver or spawn workers can import it)."""
     if is_notebook(job.filename):
         lint, fixer = lint_notebook, fix_notebook
     else:

@@ -36,6 +36,8 @@ NOT_OBSERVABLE = {
     # seen by changing the file between calls, which the verifier does not do
     ("TF102", "read_config", "read_file"): "no observable side effect",
     ("TF102", "read_labels", "read_file"): "no inputs could be built",
+    # SimpleDense(units) has no default and the module never instantiates it
+    ("TF302", "SimpleDense.call", "add_weight"): "cannot instantiate SimpleDense",
     # the module never calls switch_to_eager
     ("TF407", "switch_to_eager", "run_eagerly"): "no inputs could be built",
 }
@@ -143,6 +145,35 @@ def test_fixed_twins_are_not_confirmed(code: str, twin_results: list[Diagnostic]
     for twin in (d for d in twin_results if d.code == code):
         assert twin.verification is not None
         assert twin.verification.status != "confirmed", (twin.symbol, twin.verification)
+
+
+FIXTURES = ROOT / "fixtures" / "components"
+TRACED_METHODS = ("call", "update_state", "result", "train_step", "test_step")
+RUNTIME_CODES = ("TF101", "TF102", "TF103", "TF104", "TF105", "TF106", "TF201", "TF202",
+                 "TF301", "TF302")
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="no reference components")
+def test_reference_components_are_never_confirmed(verifier: Verifier) -> None:
+    """Every runtime rule, on every traced method of the reference-correct Keras components,
+    spanning the whole method: nothing may come back confirmed."""
+    findings = []
+    for path in sorted(FIXTURES.glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef) and method.name in TRACED_METHODS:
+                    findings.extend(
+                        Diagnostic(code, "synthetic", str(path), Location(method.lineno, 1),
+                                   Location(method.end_lineno or method.lineno, 1),
+                                   f"{node.name}.{method.name}")
+                        for code in RUNTIME_CODES)
+    assert findings
+    for result in verifier.verify(findings):
+        assert result.verification is not None
+        assert result.verification.status != "confirmed", (result.code, result.symbol,
+                                                            result.verification)
 
 
 def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:

@@ -52,9 +52,22 @@ class ImportFailed(Exception):
 _counter = 0
 
 
+def _package_of(path: Path) -> tuple[Path, str] | None:
+    """For a file inside packages (directories with `__init__.py`): the directory above the
+    top package and the file's dotted module name; None for a plain script."""
+    parts = [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return (directory, ".".join(parts)) if len(parts) > 1 else None
+
+
 def load_module(path: str) -> tuple[Any, ast.Module, str]:
-    """Import a file by path under a fresh name (never `__main__`, so its main block does not
-    run), with its directory on sys.path as `python file.py` would have it."""
+    """Import a file by path, never as `__main__` (so its main block does not run). A script
+    gets a fresh name and its directory on sys.path, as `python file.py` would have it; a module
+    inside a package is imported by its dotted name with the package's root on sys.path, so
+    its absolute and relative imports work as in the project."""
     global _counter
     _counter += 1
     try:
@@ -63,18 +76,24 @@ def load_module(path: str) -> tuple[Any, ast.Module, str]:
         tree = ast.parse(source, path)
     except (OSError, SyntaxError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"cannot read the module: {type(exc).__name__}: {exc}") from exc
-    directory = str(Path(path).resolve().parent)
-    stem = "".join(c if c.isalnum() else "_" for c in Path(path).stem)
-    name = f"_tflint_verify_{_counter}_{stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportFailed("cannot import the module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
+    file = Path(path).resolve()
+    package = _package_of(file)
+    for directory in (file.parent, *(package[:1] if package else ())):
+        if str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
     try:
+        if package:
+            return importlib.import_module(package[1]), tree, source
+        stem = "".join(c if c.isalnum() else "_" for c in file.stem)
+        name = f"_tflint_verify_{_counter}_{stem}"
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            raise ImportFailed("cannot import the module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
         spec.loader.exec_module(module)
+    except ImportFailed:
+        raise
     except SystemExit as exc:
         raise ImportFailed(f"the module calls sys.exit({exc.code!r}) when imported") from exc
     except MemoryError as exc:

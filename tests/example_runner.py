@@ -25,7 +25,7 @@ def main(paths: list[str]) -> None:
                 source.read()
             with contextlib.redirect_stdout(io.StringIO()):
                 runpy.run_path(path, run_name="__main__")
-        except BaseException as exc:  # noqa: BLE001 - every failure is the verdict
+        except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
             tf.config.run_functions_eagerly(False)  # TF407's example switches it on

@@ -149,7 +149,9 @@ def test_noqa_for_another_code_does_not_suppress(project: Path) -> None:
     assert result.exit_code == 1
 
 
-@pytest.mark.parametrize("comment, remaining", [("# tflint: noqa", 0), ("# tflint: noqa: TF104", 1)])
+@pytest.mark.parametrize(
+    "comment, remaining", [("# tflint: noqa", 0), ("# tflint: noqa: TF104", 1)]
+)
 def test_file_level_noqa(project: Path, comment: str, remaining: int) -> None:
     (project / "pkg" / "model.py").write_text(f"{comment}\n{BAD}")
     result = run(["--output-format", "json", "pkg/model.py"], project)

@@ -36,7 +36,9 @@ def test_tf_function_in_every_spelling(header: str, decorator: str) -> None:
 
 
 def test_a_decorator_named_function_that_is_not_tensorflow_is_ignored() -> None:
-    source = "import tensorflow as tf\nfrom mylib import function\n@function\ndef f(x):\n    print(x)\n"
+    source = (
+        "import tensorflow as tf\nfrom mylib import function\n@function\ndef f(x):\n    print(x)\n"
+    )
     assert flagged_rows(source) == []
 
 
@@ -137,7 +139,10 @@ def test_same_module_subclass_of_a_keras_class_inherits_its_kind() -> None:
     ],
 )
 def test_dataset_transformations(pipeline: str) -> None:
-    source = f"import tensorflow as tf\ndef fn(*x):\n    print(x)\nds = tf.data.Dataset.range(3)\nout = {pipeline}\n"
+    source = (
+        "import tensorflow as tf\ndef fn(*x):\n    print(x)\n"
+        f"ds = tf.data.Dataset.range(3)\nout = {pipeline}\n"
+    )
     assert flagged_rows(source) == [3]
 
 
@@ -231,3 +236,20 @@ def test_files_without_tensorflow_are_never_graph_code() -> None:
                 print(x)
         """
     assert flagged_rows(source) == []
+
+
+def test_a_dataset_of_another_library_named_ds_is_not_tf_data() -> None:
+    source = """\
+        import grain
+        import tensorflow as tf
+        def read(path):
+            print(path)
+        def tf_pipeline(paths):
+            ds = tf.data.Dataset.from_tensor_slices(paths)
+            return ds.map(read)
+        def grain_pipeline(paths):
+            ds = grain.MapDataset.source(paths)
+            ds = ds.map(lambda p: print(p))
+            return ds
+        """
+    assert flagged_rows(source) == [4]

@@ -152,13 +152,17 @@ class GraphContext:
         # (caller, call); the call is None where a TF op is handed the function (tf.map_fn).
         self.helper_calls: dict[FunctionNode, list[tuple[FunctionNode, cst.Call | None]]] = {}
         self._index: dict[FunctionNode, _FunctionIndex] = {}
-        self._dataset_names: set[str] = set()
+        # Per scope (function, or None for the module): names evidently holding a tf.data
+        # Dataset, and names assigned from another library's calls (a Grain or Hugging Face
+        # dataset named `ds` is not a tf.data one).
+        self._dataset_names: dict[FunctionNode | None, set[str]] = {}
+        self._foreign_names: dict[FunctionNode | None, set[str]] = {}
         self._assigned_from: dict[tuple[str, ...], frozenset[str]] = {}
         indexer = _Indexer(self)
         module.visit(indexer)
         self._classify_classes()
         self.assignments = indexer.assignments
-        self._find_dataset_names(indexer.assignments)
+        self._find_dataset_names(indexer.scoped_assignments)
         self._find_roots(indexer)
         self._propagate()
 
@@ -225,17 +229,26 @@ class GraphContext:
                             changed = True
                             break
 
-    def _find_dataset_names(self, assignments: list[tuple[list[str], cst.BaseExpression]]) -> None:
+    def _find_dataset_names(
+        self, assignments: list[tuple[FunctionNode | None, list[str], cst.BaseExpression]]
+    ) -> None:
+        for scope, names, value in assignments:
+            if isinstance(value, cst.Call):
+                qualname = self.imports.resolve(value.func)
+                if qualname is not None and not qualname.startswith(
+                    ("builtins.", "tensorflow.", "keras.")
+                ):
+                    self._foreign_names.setdefault(scope, set()).update(names)
         for _ in range(3):  # a few rounds settle `ds = ds.map(...)` chains
-            for names, value in assignments:
-                if self.is_dataset(value):
-                    self._dataset_names.update(names)
+            for scope, names, value in assignments:
+                if self.is_dataset(value, scope):
+                    self._dataset_names.setdefault(scope, set()).update(names)
 
-    def is_dataset(self, node: cst.BaseExpression) -> bool:
-        """Whether an expression evidently holds a tf.data.Dataset."""
+    def is_dataset(self, node: cst.BaseExpression, scope: FunctionNode | None = None) -> bool:
+        """Whether an expression evidently holds a tf.data.Dataset, seen from `scope`."""
         while True:
             if isinstance(node, cst.Name):
-                return node.value in self._dataset_names or _looks_like_dataset_name(node.value)
+                return self._is_dataset_name(node.value, scope)
             if isinstance(node, cst.Attribute):
                 qualname = self.imports.resolve(node)
                 if qualname is not None and qualname.startswith("tensorflow.data."):
@@ -253,6 +266,14 @@ class GraphContext:
             if node.func.attr.value not in _DATASET_METHODS:
                 return False
             node = node.func.value
+
+    def _is_dataset_name(self, name: str, scope: FunctionNode | None) -> bool:
+        for where in (scope, None):
+            if name in self._dataset_names.get(where, ()):
+                return True
+            if name in self._foreign_names.get(where, ()):
+                return False
+        return _looks_like_dataset_name(name)
 
     def _mark(self, node: FunctionNode | None, reason: GraphReason) -> None:
         if node is not None and node not in self.graph and node not in self.exempt:
@@ -278,7 +299,7 @@ class GraphContext:
             self._mark(self._resolve_function(target, scope), reason)
         for scope, call in indexer.transform_calls:
             assert isinstance(call.func, cst.Attribute)
-            if not self.is_dataset(call.func.value):
+            if not self.is_dataset(call.func.value, scope):
                 continue
             method = call.func.attr.value
             if method in ("reduce", "scan"):
@@ -375,6 +396,9 @@ class _Indexer(cst.CSTVisitor):
         self.wrapped: list[tuple[FunctionNode | None, cst.BaseExpression, GraphReason]] = []
         self.exempt_functions: list[FunctionNode] = []
         self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
+        self.scoped_assignments: list[
+            tuple[FunctionNode | None, list[str], cst.BaseExpression]
+        ] = []
         self._pending_exempt: list[tuple[FunctionNode | None, cst.BaseExpression]] = []
         self.transform_calls: list[tuple[FunctionNode | None, cst.Call]] = []
 
@@ -467,15 +491,15 @@ class _Indexer(cst.CSTVisitor):
         names = [name for target in node.targets for name in target_names(target.target)]
         if names:
             self.assignments.append((names, node.value))
+            scope = self.function_stack[-1] if self.function_stack else None
+            self.scoped_assignments.append((scope, names, node.value))
         if (
             isinstance(node.value, cst.Call)
             and self.imports.resolve(node.value.func) in TF_FUNCTION
         ):
             options = {a.keyword.value: a.value for a in node.value.args if a.keyword}
             for name in names:
-                self.context.tf_functions[name] = TfFunctionInfo(
-                    name, has_fixed_signature(options)
-                )
+                self.context.tf_functions[name] = TfFunctionInfo(name, has_fixed_signature(options))
 
     def visit_Call(self, node: cst.Call) -> None:
         scope = self.function_stack[-1] if self.function_stack else None

@@ -219,5 +219,5 @@ def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:
         return work()
     except RecursionError:
         return FileResult(filename, internal_error="code nested too deeply to analyze")
-    except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
+    except Exception as error:
         return FileResult(filename, internal_error=f"{type(error).__name__}: {error}")

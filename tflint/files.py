@@ -1,9 +1,10 @@
 """Which files to lint, and reading them without ever crashing on what we find.
 
-Paths given on the command line are always linted (excludes apply to what walks find), directories are
-walked for `.py`/`.pyi`/`.ipynb` files with excludes pruned early, and every problem — a
-missing path, an unreadable directory, a broken symlink, a binary or huge file, an
-undecodable one — becomes a one-line TF002 for that path while the run goes on.
+Paths given on the command line are always linted (excludes apply to what walks find, or to
+everything with force-exclude); directories are walked for `.py`/`.pyi`/`.ipynb` files with
+excludes pruned early; and every problem — a missing path, an unreadable directory, a broken
+symlink, a binary or huge file, an undecodable one — becomes a one-line TF002 for that path
+while the run goes on.
 """
 
 from __future__ import annotations

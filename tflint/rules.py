@@ -71,7 +71,7 @@ _RULES = (
     Rule(
         "TF204",
         "numpy-dtype-leak",
-        "Tensors built from NumPy arrays are int64/float64 where TensorFlow ops give int32/float32.",
+        "Tensors built from NumPy arrays are 64-bit where TensorFlow ops give int32/float32.",
         Applicability.UNSAFE,
     ),
     Rule(

@@ -1,5 +1,6 @@
 """TF101 print-in-graph: `print` runs while TensorFlow traces, not on every call."""
 
+import keras
 import tensorflow as tf
 
 
@@ -20,6 +21,22 @@ def pipeline(x):
 
 
 dataset = tf.data.Dataset.range(3).map(lambda i: print(i) or i)  # expect: TF101
+
+
+# Broken twin of fixtures/components/training_loop.py: a custom training step that prints.
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+optimizer = keras.optimizers.Adam(1e-2)
+loss_fn = keras.losses.Huber()
+
+
+@tf.function
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply(gradients, model.trainable_variables)
+    print("loss:", loss)  # expect: TF101
+    return loss
 
 
 if __name__ == "__main__":

@@ -54,6 +54,20 @@ def augment(image):
 images = tf.data.Dataset.from_tensor_slices(tf.reshape(tf.range(8.0), (2, 2, 2, 1))).map(augment)
 
 
+class GaussianNoise(keras.layers.Layer):
+    """Broken twin of fixtures/components/layers.py GaussianNoise: NumPy draws the noise."""
+
+    def __init__(self, stddev, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev = stddev
+
+    def call(self, inputs, training=False):
+        if training:
+            noise = np.random.normal(0.0, self.stddev, size=inputs.shape)  # expect: TF103
+            return inputs + noise
+        return inputs
+
+
 if __name__ == "__main__":
     for function in (add_noise, jitter, offset, sampled):
         values = {float(function(tf.constant(0.0))) for _ in range(5)}

@@ -1,10 +1,10 @@
 """`--verify`: trace flagged code for real and attach a verdict to every finding.
 
 This package's parent side (this module and `pool`) never imports TensorFlow or user code; the
-worker side (`worker`, `observe`, `target`, `inputs`, `compare`, `pattern`, `probes`) runs only in
-child processes. Findings are grouped by (file, symbol): one request per group, so one import and
-one eager/graph comparison serve every finding in a function, and the per-function timeout
-applies to the group.
+worker side (`worker`, `observe`, `target`, `inputs`, `compare`, `pattern`, `group`, `probes`)
+runs only in child processes. Findings are grouped by (file, symbol): one request per group,
+so one import and one eager/graph comparison serve every finding in a function, and the
+per-function timeout applies to the group.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from tflint.verify.target import Module, Unresolved, instantiate, lookup
 @dataclass
 class PatternRun:
     label: str  # what ran, for the evidence: "3 calls of make_model"
-    results: list[Any]
     owner: Any = None  # the instance a method ran on
     at_import: bool = False  # the code ran when the module was imported
 
@@ -39,14 +38,14 @@ def _run_main_prefix(module: Module, row: int) -> PatternRun:
     for node in module.tree.body:
         if node.lineno <= row <= (node.end_lineno or node.lineno):
             if not _is_main_guard(node):
-                return PatternRun("importing the module", [], at_import=True)
+                return PatternRun("importing the module", at_import=True)
             assert isinstance(node, ast.If)
             prefix = [s for s in node.body if s.lineno <= row]
             error = _exec(module, prefix)
             if error is not None:
                 raise Unresolved(f"the __main__ block raised {describe(error)} "
                                  f"before line {row}")
-            return PatternRun(f"the __main__ block up to line {row}", [])
+            return PatternRun(f"the __main__ block up to line {row}")
     raise Unresolved("the finding is not in module-level code")
 
 
@@ -90,13 +89,12 @@ def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -
     arguments = [(c.args, c.kwargs) for c in candidates] or [((), {})]
     last_error: BaseException | None = None
     for args, kwargs in arguments:
-        results = []
         with Recording(module.filename) as recording:
             for _ in range(repeat):
-                results.append(recording.run(lambda a=args, k=kwargs: function(*a, **k)))
+                recording.run(lambda a=args, k=kwargs: function(*a, **k))
         if recording.error is None:
             calls = "a call" if repeat == 1 else f"{repeat} calls"
-            return PatternRun(f"{calls} of {base}", results, owner)
+            return PatternRun(f"{calls} of {base}", owner)
         last_error = recording.error
     assert last_error is not None
     raise Unresolved(f"running `{base}` raised {describe(last_error)}")

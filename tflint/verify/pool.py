@@ -77,7 +77,12 @@ class Worker:
             raise WorkerError(f"cannot run {python}: {exc.strerror or exc}") from exc
         os.close(fd)
         worker = cls(proc, Path(log_name), Hello("", []))
-        message = worker._read(STARTUP_TIMEOUT)
+        try:
+            message = worker._read(STARTUP_TIMEOUT)
+        except WorkerError as exc:  # died before saying hello: its last words say why
+            reason = f"{python} did not start a worker: {exc}{worker.last_words}"
+            worker.close()
+            raise WorkerError(reason) from exc
         if "error" in message:
             worker.close()
             raise WorkerError(f"{python} cannot import TensorFlow: {message['error']}")
@@ -92,7 +97,7 @@ class Worker:
             self.proc.stdin.write(json.dumps(request).encode() + b"\n")
             self.proc.stdin.flush()
         except OSError as exc:
-            self.close()
+            self.kill()
             raise WorkerError(self._death_reason()) from exc
         return self._read(timeout)
 
@@ -120,13 +125,22 @@ class Worker:
             left = deadline - time.monotonic()
             ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
             if not ready:
-                self.close()
+                self.kill()
                 raise WorkerError(f"timed out after {timeout:g} s while {self.stage}")
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                self.close()
+                self.kill()
                 raise WorkerError(self._death_reason())
             self._buffer += chunk
+
+    @property
+    def last_words(self) -> str:
+        """The last line the worker wrote to its log (stderr), as `: line`, or ''."""
+        try:
+            lines = self.log.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return f": {lines[-1][:120]}" if lines else ""
 
     def _death_reason(self) -> str:
         code = self.proc.wait()
@@ -142,8 +156,8 @@ class Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def close(self) -> None:
-        """Kill the worker and anything it started (its own session), and drop its log."""
+    def kill(self) -> None:
+        """Kill the worker and anything it started (its own session); its log stays."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -152,6 +166,9 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+    def close(self) -> None:
+        self.kill()
         self.log.unlink(missing_ok=True)
 
 
@@ -187,7 +204,13 @@ class Pool:
             except WorkerError:
                 with self._lock:
                     self._started -= 1
-        return self._idle.get()
+        while True:  # wait for a busy worker; give up once none is left to wait for
+            try:
+                return self._idle.get(timeout=1.0)
+            except queue.Empty:
+                with self._lock:
+                    if self._started == 0:
+                        raise WorkerError("no worker is left (none could be restarted)") from None
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """One answer; a dead worker is replaced and the failure becomes `{"lost": reason}`."""
@@ -195,6 +218,7 @@ class Pool:
         try:
             return worker.ask(request, timeout)
         except WorkerError as exc:
+            worker.close()
             try:
                 worker = Worker.start(self.python, self.memory_bytes)
             except WorkerError:

@@ -21,22 +21,18 @@ import numpy as np
 import tensorflow as tf
 
 from tflint.verify import observe
-from tflint.verify.compare import Comparison, Run, compare, watched_names
+from tflint.verify.compare import Comparison, Run, watched_names
+from tflint.verify.group import Finding, Group
 from tflint.verify.inputs import tensor
-from tflint.verify.pattern import PatternRun, describe, message_line, run_pattern
+from tflint.verify.pattern import describe, message_line
 from tflint.verify.target import (
     Function,
-    FunctionSubject,
     Module,
-    Subject,
     Unresolved,
-    dataset_subject,
     lookup,
-    subject_for,
 )
 
 Result = dict[str, str]
-Finding = dict[str, Any]
 
 SIDE_EFFECT_KINDS = {
     "TF101": ("stdout",),
@@ -75,97 +71,9 @@ def _times(count: int) -> str:
     return f"{count}{TIMES}"
 
 
-class Group:
-    """The findings of one symbol in one imported module; eager/graph runs are shared."""
-
-    def __init__(self, module: Module, filename: str, symbol: str | None,
-                 findings: list[Finding]) -> None:
-        self.module, self.filename, self.symbol, self.findings = module, filename, symbol, findings
-        self.lines = module.source.splitlines()
-        self._comparisons: dict[Any, Comparison] = {}
-        self._patterns: dict[int, tuple[PatternRun, dict[int, int], int] | Unresolved] = {}
-
-    def span_lines(self, finding: Finding) -> list[str]:
-        return self.lines[finding["row"] - 1 : finding["end_row"]]
-
-    def span_text(self, finding: Finding) -> str:
-        lines = self.span_lines(finding)
-        if len(lines) == 1:
-            return lines[0][finding["column"] - 1 : finding["end_column"] - 1]
-        return "\n".join([lines[0][finding["column"] - 1 :], *lines[1:-1],
-                          lines[-1][: finding["end_column"] - 1]])
-
-    def _subject(self, finding: Finding) -> Subject:
-        if self.symbol is None or self.symbol.endswith("<lambda>"):
-            subject = dataset_subject(self.module, row=finding["row"])
-            if subject is None:
-                raise Unresolved("no tf.data map in the module traces this code")
-            return subject
-        if ".<locals>." in self.symbol:
-            return self._nested_function(finding)
-        return subject_for(self.module, self.symbol)
-
-    def comparison(self, finding: Finding) -> Comparison:
-        """Eager and graph runs of the code around the finding (shared by the group)."""
-        key = finding["row"] if self.symbol in (None, "<lambda>") else 0
-        if key not in self._comparisons:
-            names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
-            self._comparisons[key] = compare(self._subject(finding), names, self.module)
-        return self._comparisons[key]
-
-    def _nested_function(self, finding: Finding) -> FunctionSubject:
-        """A tf.function defined inside another function: run the outer one the way the
-        module does, and take the tf.function it created."""
-        run, _, start = self.pattern(finding)
-        for creation in observe.creations[start:]:
-            python = getattr(creation.function, "python_function", None)
-            if getattr(python, "__qualname__", None) == self.symbol:
-                return FunctionSubject(self.symbol.rsplit(".", 1)[-1],
-                                       lambda _, f=creation.function: f, None, self.module)
-        raise Unresolved(f"{run.label} created no tf.function `{self.symbol}`")
-
-    def pattern(self, finding: Finding) -> tuple[PatternRun, dict[int, int], int]:
-        """The module's own call pattern around the finding, run once per group (per row at
-        module level), with the tracing counts and the number of tf.functions before it."""
-        key = finding["row"] if self.symbol is None else 0
-        if key not in self._patterns:
-            baseline = {id(c.function): c.function.experimental_get_tracing_count()
-                        for c in observe.creations}
-            start = len(observe.creations)
-            # A function that creates tf.functions shows it over repeated calls.
-            repeat = 3 if any(f["code"] == "TF402" for f in self.findings) else 1
-            try:
-                run = run_pattern(self.module, self.symbol, finding["row"], repeat)
-            except Unresolved as exc:
-                self._patterns[key] = exc
-            else:
-                self._patterns[key] = (run, {}, 0) if run.at_import else (run, baseline, start)
-        found = self._patterns[key]
-        if isinstance(found, Unresolved):
-            raise found
-        return found
-
-    def points_at(self, exc: BaseException, finding: Finding) -> bool:
-        """Whether the exception arose on the flagged lines (its traceback, or the user frames
-        TensorFlow quotes in a graph error's message)."""
-        rows = range(finding["row"], finding["end_row"] + 1)
-        seen: BaseException | None = exc
-        while seen is not None:
-            tb = seen.__traceback__
-            while tb is not None:
-                if tb.tb_frame.f_code.co_filename == self.filename and tb.tb_lineno in rows:
-                    return True
-                tb = tb.tb_next
-            for match in re.finditer(r'File "([^"]+)", line (\d+)', str(seen)):
-                if match[1] == self.filename and int(match[2]) in rows:
-                    return True
-            seen = seen.__cause__ or seen.__context__
-        return False
-
-
 def verify_group(module: Any, tree: ast.Module, source: str, symbol: str | None,
                  findings: list[Finding]) -> list[Result]:
-    group = Group(Module(module, tree, source), module.__file__, symbol, findings)
+    group = Group(Module(module, tree, source), symbol, findings)
     results = []
     for finding in findings:
         try:
@@ -190,7 +98,16 @@ def _verify(group: Group, finding: Finding) -> Result:
 
 
 def _divergence(group: Group, finding: Finding) -> Result:
+    """Rules whose evidence is an eager run next to a graph run of the same inputs; a
+    not-reproduced verdict names the inputs, so the user can judge them."""
     comparison = group.comparison(finding)
+    result = _compared(group, finding, comparison)
+    if result["status"] == "not-reproduced" and comparison.inputs is not None:
+        result["evidence"] += f" (inputs: {comparison.inputs.source})"
+    return result
+
+
+def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
     code = finding["code"]
     if code == "TF302":  # Keras refuses the new weight eagerly too, as soon as it is built
         for error in [*comparison.eager_errors,
@@ -209,7 +126,7 @@ def _divergence(group: Group, finding: Finding) -> Result:
         return _graph_error(group, finding, graph, where)
     if code in ("TF105", "TF106"):
         return _state(group, finding, eager, graph, where)
-    events = _events(code, finding, eager, graph, where)
+    events = _events(group, finding, eager, graph, where)
     if code in ("TF103", "TF104") and events["status"] != "confirmed":
         # A draw the taps cannot see (NumPy Generator, datetime): frozen outputs show it.
         return _frozen_outputs(eager, graph, where) or events
@@ -246,16 +163,20 @@ _EVENT_WORDS = {"logging": "log record {}", "warning": "warnings.warn {}", "open
                 "random": "{} ran", "clock": "{} ran", "stdout": "print ran"}
 
 
-def _events(code: str, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
+def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
     """Side effects caused by the flagged lines: how often eagerly, how often as a graph."""
     rows = range(finding["row"], finding["end_row"] + 1)
     eager_counts: Counter[tuple[str, str]] = Counter()
     graph_counts: Counter[tuple[str, str]] = Counter()
+    code = finding["code"]
     for kind in SIDE_EFFECT_KINDS[code]:
         for key, number in eager.recording.count(kind, rows).items():
             eager_counts[(kind, key)] = number
         for key, number in graph.recording.count(kind, rows).items():
             graph_counts[(kind, key)] = number
+    if not eager_counts and "read_file(" in group.span_text(finding):
+        return unverifiable("tf.io.read_file runs on every graph call; a frozen constant-path "
+                            "read shows only when the file changes (the verifier never writes)")
     if not eager_counts:
         return unverifiable(f"line {finding['row']} had no observable side effect in "
                             f"{eager.calls} eager calls of {where} (did it run?)")

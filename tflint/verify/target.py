@@ -58,6 +58,8 @@ class Runner:
 
 @contextlib.contextmanager
 def eagerly() -> Iterator[None]:
+    """Run tf.functions as plain Python (the eager side of a comparison), also the ones the
+    flagged function calls."""
     previous = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(True)
     try:
@@ -79,7 +81,8 @@ class Subject:
 
 
 class FunctionSubject(Subject):
-    """A tf.function; a method one gets a fresh instance per mode (`make_owner`)."""
+    """A tf.function, run eagerly via `run_functions_eagerly`. A tf.function method gets a
+    fresh instance of its class per mode (`owner`), so attribute state does not carry over."""
 
     def __init__(self, label: str, get: Callable[[Any], Any], owner: Callable[[], Any] | None,
                  module: Module) -> None:

@@ -1,0 +1,112 @@
+"""The findings of one function (one request): the runs their verdicts share.
+
+An eager/graph comparison or a run of the module's own call pattern can take a second; every
+finding in the same function reads the same runs, made once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tflint.verify import observe
+from tflint.verify.compare import Comparison, compare, watched_names
+from tflint.verify.pattern import PatternRun, run_pattern
+from tflint.verify.target import (
+    FunctionSubject,
+    Module,
+    Subject,
+    Unresolved,
+    dataset_subject,
+    subject_for,
+)
+
+Finding = dict[str, Any]
+
+
+class Group:
+    """The findings of one symbol in one imported module; eager/graph runs are shared."""
+
+    def __init__(self, module: Module, symbol: str | None, findings: list[Finding]) -> None:
+        self.module, self.symbol, self.findings = module, symbol, findings
+        self.filename = module.filename
+        self.lines = module.source.splitlines()
+        self._comparisons: dict[Any, Comparison] = {}
+        self._patterns: dict[int, tuple[PatternRun, dict[int, int], int] | Unresolved] = {}
+
+    def span_lines(self, finding: Finding) -> list[str]:
+        return self.lines[finding["row"] - 1 : finding["end_row"]]
+
+    def span_text(self, finding: Finding) -> str:
+        lines = self.span_lines(finding)
+        if len(lines) == 1:
+            return lines[0][finding["column"] - 1 : finding["end_column"] - 1]
+        return "\n".join([lines[0][finding["column"] - 1 :], *lines[1:-1],
+                          lines[-1][: finding["end_column"] - 1]])
+
+    def _subject(self, finding: Finding) -> Subject:
+        if self.symbol is None or self.symbol.endswith("<lambda>"):
+            subject = dataset_subject(self.module, row=finding["row"])
+            if subject is None:
+                raise Unresolved("no tf.data map in the module traces this code")
+            return subject
+        if ".<locals>." in self.symbol:
+            return self._nested_function(finding)
+        return subject_for(self.module, self.symbol)
+
+    def comparison(self, finding: Finding) -> Comparison:
+        """Eager and graph runs of the code around the finding (shared by the group)."""
+        key = finding["row"] if self.symbol is None or self.symbol.endswith("<lambda>") else 0
+        if key not in self._comparisons:
+            names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
+            self._comparisons[key] = compare(self._subject(finding), names, self.module)
+        return self._comparisons[key]
+
+    def _nested_function(self, finding: Finding) -> FunctionSubject:
+        """A tf.function defined inside another function: run the outer one the way the
+        module does, and take the tf.function it created."""
+        run, _, start = self.pattern(finding)
+        for creation in observe.creations[start:]:
+            python = getattr(creation.function, "python_function", None)
+            if getattr(python, "__qualname__", None) == self.symbol:
+                return FunctionSubject(self.symbol.rsplit(".", 1)[-1],
+                                       lambda _, f=creation.function: f, None, self.module)
+        raise Unresolved(f"{run.label} created no tf.function `{self.symbol}`")
+
+    def pattern(self, finding: Finding) -> tuple[PatternRun, dict[int, int], int]:
+        """The module's own call pattern around the finding, run once per group (per row at
+        module level), with the tracing counts and the number of tf.functions before it."""
+        key = finding["row"] if self.symbol is None else 0
+        if key not in self._patterns:
+            baseline = {id(c.function): c.function.experimental_get_tracing_count()
+                        for c in observe.creations}
+            start = len(observe.creations)
+            # A function that creates tf.functions shows it over repeated calls.
+            repeat = 3 if any(f["code"] == "TF402" for f in self.findings) else 1
+            try:
+                run = run_pattern(self.module, self.symbol, finding["row"], repeat)
+            except Unresolved as exc:
+                self._patterns[key] = exc
+            else:
+                self._patterns[key] = (run, {}, 0) if run.at_import else (run, baseline, start)
+        found = self._patterns[key]
+        if isinstance(found, Unresolved):
+            raise found
+        return found
+
+    def points_at(self, exc: BaseException, finding: Finding) -> bool:
+        """Whether the exception arose on the flagged lines (its traceback, or the user frames
+        TensorFlow quotes in a graph error's message)."""
+        rows = range(finding["row"], finding["end_row"] + 1)
+        seen: BaseException | None = exc
+        while seen is not None:
+            tb = seen.__traceback__
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == self.filename and tb.tb_lineno in rows:
+                    return True
+                tb = tb.tb_next
+            for match in re.finditer(r'File "([^"]+)", line (\d+)', str(seen)):
+                if match[1] == self.filename and int(match[2]) in rows:
+                    return True
+            seen = seen.__cause__ or seen.__context__
+        return False

@@ -43,7 +43,7 @@ class Hello:
     gpus: list[str]
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and hashed) by identity
 class Worker:
     """One child interpreter with TensorFlow imported, and the stage it last reported."""
 
@@ -182,10 +182,22 @@ class Pool:
         self.memory_bytes = memory_bytes
         self.jobs = max(1, jobs)
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
-        self._first = Worker.start(self.python, memory_bytes)
+        self._workers: set[Worker] = set()  # all live ones, busy or idle: close() kills them
+        self._lock = threading.Lock()
+        self._first = self._start()
         self._idle.put(self._first)
         self._started = 1
-        self._lock = threading.Lock()
+
+    def _start(self) -> Worker:
+        worker = Worker.start(self.python, self.memory_bytes)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _retire(self, worker: Worker) -> None:
+        worker.close()
+        with self._lock:
+            self._workers.discard(worker)
 
     @property
     def hello(self) -> Hello:
@@ -200,7 +212,7 @@ class Pool:
                 grow = False
         if grow:
             try:
-                return Worker.start(self.python, self.memory_bytes)
+                return self._start()
             except WorkerError:
                 with self._lock:
                     self._started -= 1
@@ -218,9 +230,9 @@ class Pool:
         try:
             return worker.ask(request, timeout)
         except WorkerError as exc:
-            worker.close()
+            self._retire(worker)
             try:
-                worker = Worker.start(self.python, self.memory_bytes)
+                worker = self._start()
             except WorkerError:
                 with self._lock:
                     self._started -= 1
@@ -265,8 +277,8 @@ class Pool:
             raise errors[0]
 
     def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get().close()
+        for worker in list(self._workers):
+            self._retire(worker)
 
     def __enter__(self) -> Pool:
         return self

@@ -57,11 +57,11 @@ class Runner:
 
 
 @contextlib.contextmanager
-def eagerly() -> Iterator[None]:
-    """Run tf.functions as plain Python (the eager side of a comparison), also the ones the
-    flagged function calls."""
+def functions_run_eagerly(eager: bool) -> Iterator[None]:
+    """Run tf.functions as plain Python (the eager side of a comparison, also the ones the
+    flagged function calls), or as graphs even where the module switched eager mode on."""
     previous = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(True)
+    tf.config.run_functions_eagerly(eager)
     try:
         yield
     finally:
@@ -95,11 +95,8 @@ class FunctionSubject(Subject):
         def state(i: Inputs) -> dict[str, Any]:
             return {**_closure(function), **_bound(function, i)}
 
-        if mode == "graph":
-            return Runner(lambda i: function(*i.args, **i.kwargs), owner, state=state)
-
         def call(i: Inputs) -> Any:
-            with eagerly():
+            with functions_run_eagerly(mode == "eager"):
                 return function(*i.args, **i.kwargs)
 
         return Runner(call, owner, state=state)
@@ -200,11 +197,17 @@ class KerasSubject(Subject):
                 return owner(*args, training=True) if training else owner(*args)
         # Keras traces user code without AutoGraph; so does this graph run.
         traced = step if mode == "eager" else tf.function(step, autograph=False)
-        return Runner(lambda i: traced(*i.args), owner)
+
+        def call(i: Inputs) -> Any:
+            with functions_run_eagerly(mode == "eager"):
+                return traced(*i.args)
+
+        return Runner(call, owner)
 
     def _fit_runner(self, model: Any, mode: str) -> Runner:
         run = _STEP_RUNS[self._method]
 
+        @functions_run_eagerly(mode == "eager")
         def call(i: Inputs) -> Any:
             x = i.args[0]
             if not model.compiled:

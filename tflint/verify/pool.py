@@ -157,7 +157,8 @@ class Worker:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """Kill the worker and anything it started (its own session); its log stays."""
+        """Kill the worker and anything it started (its own session); its log stays. Only
+        while it is alive: once reaped, its id may belong to someone else."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -168,6 +169,13 @@ class Worker:
                     stream.close()
 
     def close(self) -> None:
+        """End the worker: at EOF on its stdin it exits on its own, so its exit handlers remove
+        AutoGraph's temporary files; one that does not is killed."""
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
         self.kill()
         self.log.unlink(missing_ok=True)
 

@@ -23,10 +23,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
     jobs = parser.parse_args().jobs
-    diagnostics = [d for path in sorted(ROOT.glob("rules/*/bad.py"))
-                   for d in lint_source(path.read_bytes(), str(path), frozenset(RULES))]
-    functions = len({(d.filename, d.symbol) for d in diagnostics if d.code not in ("TF001",
-                                                                                  "TF002")})
+    diagnostics = [
+        d
+        for path in sorted(ROOT.glob("rules/*/bad.py"))
+        for d in lint_source(path.read_bytes(), str(path), frozenset(RULES))
+    ]
+    functions = len(
+        {(d.filename, d.symbol) for d in diagnostics if d.code not in ("TF001", "TF002")}
+    )
     started = time.perf_counter()
     with Verifier(device="cpu", jobs=jobs) as verifier:
         startup = time.perf_counter() - started
@@ -40,11 +44,15 @@ def main() -> None:
     statuses = Counter(r.verification.status for r in results if r.verification)
     print(f"findings: {len(diagnostics)} in {functions} functions; jobs: {jobs}")
     print(f"first worker up (TensorFlow imported): {startup:.2f} s")
-    print(f"verify wall time, workers warm: {wall:.2f} s "
-          f"= {wall / functions:.3f} s per function with {jobs} workers in parallel")
-    print(f"worker time per function: median {statistics.median(per_function):.3f} s, "
-          f"p90 {per_function[int(len(per_function) * 0.9)]:.3f} s, "
-          f"max {per_function[-1]:.3f} s")
+    print(
+        f"verify wall time, workers warm: {wall:.2f} s "
+        f"= {wall / functions:.3f} s per function with {jobs} workers in parallel"
+    )
+    print(
+        f"worker time per function: median {statistics.median(per_function):.3f} s, "
+        f"p90 {per_function[int(len(per_function) * 0.9)]:.3f} s, "
+        f"max {per_function[-1]:.3f} s"
+    )
     print("verdicts:", dict(statuses))
 
 

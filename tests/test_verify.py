@@ -24,8 +24,23 @@ pytestmark = pytest.mark.verify
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "verify"
-TIER1 = ("TF101", "TF102", "TF103", "TF104", "TF105", "TF106", "TF201", "TF202", "TF204",
-         "TF301", "TF302", "TF303", "TF401", "TF402", "TF407")
+TIER1 = (
+    "TF101",
+    "TF102",
+    "TF103",
+    "TF104",
+    "TF105",
+    "TF106",
+    "TF201",
+    "TF202",
+    "TF204",
+    "TF301",
+    "TF302",
+    "TF303",
+    "TF401",
+    "TF402",
+    "TF407",
+)
 EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file()]
 
 # Findings in rules/*/bad.py that cannot be observed as the examples are written; each must come
@@ -58,8 +73,9 @@ def lint(path: Path) -> list[Diagnostic]:
 def finding(path: Path, row: int, symbol: str | None, code: str = "TF101") -> Diagnostic:
     """A finding on a whole line of one of our snippets (not from the engine)."""
     width = len(path.read_text().splitlines()[row - 1]) + 1
-    return Diagnostic(code, "test finding", str(path), Location(row, 1), Location(row, width),
-                      symbol)
+    return Diagnostic(
+        code, "test finding", str(path), Location(row, 1), Location(row, width), symbol
+    )
 
 
 def line_of(path: Path, text: str) -> int:
@@ -76,8 +92,9 @@ def not_observable(diagnostic: Diagnostic) -> str | None:
 
 @pytest.fixture(scope="module")
 def bad_results(verifier: Verifier) -> list[Diagnostic]:
-    diagnostics = [d for code in EXAMPLES for d in lint(ROOT / "rules" / code / "bad.py")
-                   if d.code == code]
+    diagnostics = [
+        d for code in EXAMPLES for d in lint(ROOT / "rules" / code / "bad.py") if d.code == code
+    ]
     return verifier.verify(diagnostics)
 
 
@@ -123,22 +140,40 @@ def twin_findings(code: str, bad: list[Diagnostic]) -> list[Diagnostic]:
     for symbol in sorted({d.symbol for d in bad if d.code == code and d.symbol}):
         node = definitions.get(symbol.split(".<locals>.")[0])
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
-            twins.append(Diagnostic(code, "twin", str(good), Location(node.lineno, 1),
-                                    Location(node.end_lineno or node.lineno, 1), symbol))
+            twins.append(
+                Diagnostic(
+                    code,
+                    "twin",
+                    str(good),
+                    Location(node.lineno, 1),
+                    Location(node.end_lineno or node.lineno, 1),
+                    symbol,
+                )
+            )
     if code == "TF204":
         for node in tree.body:
             if isinstance(node, ast.Assign) and ast.unparse(node.value).startswith("tf."):
                 value = node.value
-                twins.append(Diagnostic(
-                    code, "twin", str(good), Location(value.lineno, value.col_offset + 1),
-                    Location(value.end_lineno or value.lineno, (value.end_col_offset or 0) + 1)))
+                twins.append(
+                    Diagnostic(
+                        code,
+                        "twin",
+                        str(good),
+                        Location(value.lineno, value.col_offset + 1),
+                        Location(value.end_lineno or value.lineno, (value.end_col_offset or 0) + 1),
+                    )
+                )
     return twins
 
 
 @pytest.fixture(scope="module")
 def twin_results(verifier: Verifier, bad_results: list[Diagnostic]) -> list[Diagnostic]:
-    twins = [t for code in EXAMPLES if (ROOT / "rules" / code / "good.py").is_file()
-             for t in twin_findings(code, bad_results)]
+    twins = [
+        t
+        for code in EXAMPLES
+        if (ROOT / "rules" / code / "good.py").is_file()
+        for t in twin_findings(code, bad_results)
+    ]
     return verifier.verify(twins)
 
 
@@ -151,8 +186,18 @@ def test_fixed_twins_are_not_confirmed(code: str, twin_results: list[Diagnostic]
 
 FIXTURES = ROOT / "fixtures" / "components"
 TRACED_METHODS = ("call", "update_state", "result", "train_step", "test_step")
-RUNTIME_CODES = ("TF101", "TF102", "TF103", "TF104", "TF105", "TF106", "TF201", "TF202",
-                 "TF301", "TF302")
+RUNTIME_CODES = (
+    "TF101",
+    "TF102",
+    "TF103",
+    "TF104",
+    "TF105",
+    "TF106",
+    "TF201",
+    "TF202",
+    "TF301",
+    "TF302",
+)
 
 
 @pytest.mark.skipif(not FIXTURES.is_dir(), reason="no reference components")
@@ -167,15 +212,24 @@ def test_reference_components_are_never_confirmed(verifier: Verifier) -> None:
             for method in node.body:
                 if isinstance(method, ast.FunctionDef) and method.name in TRACED_METHODS:
                     findings.extend(
-                        Diagnostic(code, "synthetic", str(path), Location(method.lineno, 1),
-                                   Location(method.end_lineno or method.lineno, 1),
-                                   f"{node.name}.{method.name}")
-                        for code in RUNTIME_CODES)
+                        Diagnostic(
+                            code,
+                            "synthetic",
+                            str(path),
+                            Location(method.lineno, 1),
+                            Location(method.end_lineno or method.lineno, 1),
+                            f"{node.name}.{method.name}",
+                        )
+                        for code in RUNTIME_CODES
+                    )
     assert findings
     for result in verifier.verify(findings):
         assert result.verification is not None
-        assert result.verification.status != "confirmed", (result.code, result.symbol,
-                                                            result.verification)
+        assert result.verification.status != "confirmed", (
+            result.code,
+            result.symbol,
+            result.verification,
+        )
 
 
 def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:
@@ -184,9 +238,12 @@ def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:
         (DATA / "exits_at_import.py", "double", "the module calls sys.exit(3) when imported"),
         (DATA / "os_exit.py", "double", "the process exited with code 7 while running `double`"),
         (DATA / "segfault.py", "double", "crashed with SIGSEGV while importing the module"),
-        (DATA / "import_error.py", "double",
-         "importing the module raised ModuleNotFoundError: No module named "
-         "'tflint_verify_no_such_module'"),
+        (
+            DATA / "import_error.py",
+            "double",
+            "importing the module raised ModuleNotFoundError: No module named "
+            "'tflint_verify_no_such_module'",
+        ),
         (DATA / "huge_allocation.py", "double", "ran out of memory"),
         (DATA / "needs_arguments.py", "pick", "no inputs could be built"),
         (DATA / "untraced.py", "report", "nothing in the module traces `report`"),
@@ -201,15 +258,19 @@ def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:
     healthy = results[-1].verification
     assert healthy is not None and healthy.status == "confirmed", healthy
     assert healthy.evidence == (
-        "print ran 1\u00d7 in 3 graph calls of shout, 3\u00d7 in 3 eager calls")
+        "print ran 1\u00d7 in 3 graph calls of shout, 3\u00d7 in 3 eager calls"
+    )
 
 
 def test_a_hang_times_out_and_the_run_goes_on(verifier: Verifier) -> None:
     hangs, noisy = DATA / "hangs.py", DATA / "noisy.py"
     results = verifier.verify(
-        [finding(hangs, line_of(hangs, 'print("'), "spin"),
-         finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
-        timeout=8.0)
+        [
+            finding(hangs, line_of(hangs, 'print("'), "spin"),
+            finding(noisy, line_of(noisy, "# expect: TF101"), "shout"),
+        ],
+        timeout=8.0,
+    )
     assert results[0].verification is not None
     assert results[0].verification.status == "unverifiable"
     assert results[0].verification.evidence == "timed out after 8 s while running `spin`"
@@ -217,8 +278,9 @@ def test_a_hang_times_out_and_the_run_goes_on(verifier: Verifier) -> None:
     assert results[1].verification.status == "confirmed"
 
 
-def test_user_output_never_reaches_ours(verifier: Verifier,
-                                        capfd: pytest.CaptureFixture[str]) -> None:
+def test_user_output_never_reaches_ours(
+    verifier: Verifier, capfd: pytest.CaptureFixture[str]
+) -> None:
     noisy = DATA / "noisy.py"
     verifier.verify([finding(noisy, line_of(noisy, "# expect: TF101"), "shout")])
     out, err = capfd.readouterr()
@@ -226,8 +288,9 @@ def test_user_output_never_reaches_ours(verifier: Verifier,
 
 
 def test_unimportable_findings_need_no_worker() -> None:
-    notebook = Diagnostic("TF101", "m", str(DATA / "noisy.py"), Location(1, 1), Location(1, 2),
-                          "shout", cell=2)
+    notebook = Diagnostic(
+        "TF101", "m", str(DATA / "noisy.py"), Location(1, 1), Location(1, 2), "shout", cell=2
+    )
     syntax = Diagnostic("TF001", "m", str(DATA / "noisy.py"), Location(1, 1), Location(1, 2))
     results = verify_diagnostics([notebook, syntax], device="gpu")  # no worker: no GPU check
     assert [r.verification.status for r in results if r.verification] == ["unverifiable"] * 2
@@ -238,8 +301,9 @@ def test_unimportable_findings_need_no_worker() -> None:
 def test_gpu_without_a_gpu_is_a_usage_error() -> None:
     noisy = DATA / "noisy.py"
     with pytest.raises(VerifyError, match="--device gpu: TensorFlow sees no GPU"):
-        verify_diagnostics([finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
-                           device="gpu", jobs=1)
+        verify_diagnostics(
+            [finding(noisy, line_of(noisy, "# expect: TF101"), "shout")], device="gpu", jobs=1
+        )
 
 
 def test_an_interpreter_without_tensorflow_is_a_usage_error() -> None:
@@ -248,11 +312,15 @@ def test_an_interpreter_without_tensorflow_is_a_usage_error() -> None:
         pytest.skip("the base interpreter has TensorFlow")
     noisy = DATA / "noisy.py"
     with pytest.raises(VerifyError, match="cannot import TensorFlow"):
-        verify_diagnostics([finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
-                           python=str(base), jobs=1)
+        verify_diagnostics(
+            [finding(noisy, line_of(noisy, "# expect: TF101"), "shout")], python=str(base), jobs=1
+        )
     with pytest.raises(VerifyError, match="cannot run"):
-        verify_diagnostics([finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
-                           python="/nonexistent/python", jobs=1)
+        verify_diagnostics(
+            [finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
+            python="/nonexistent/python",
+            jobs=1,
+        )
 
 
 def test_unknown_device_is_a_usage_error() -> None:

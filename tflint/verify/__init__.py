@@ -50,8 +50,15 @@ def _pick_device(device: str, gpus: list[str], python: str) -> str:
 class Verifier:
     """A pool of workers and the device they trace on; reusable across batches of findings."""
 
-    def __init__(self, *, device: str = "auto", timeout: float = 60.0, python: str | None = None,
-                 jobs: int | None = None, memory: int = DEFAULT_MEMORY) -> None:
+    def __init__(
+        self,
+        *,
+        device: str = "auto",
+        timeout: float = 60.0,
+        python: str | None = None,
+        jobs: int | None = None,
+        memory: int = DEFAULT_MEMORY,
+    ) -> None:
         if device not in DEVICES:
             raise VerifyError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
         self.timeout = timeout
@@ -66,31 +73,36 @@ class Verifier:
             self._pool.close()
             raise
 
-    def verify(self, diagnostics: list[Diagnostic],
-               timeout: float | None = None) -> list[Diagnostic]:
+    def verify(
+        self, diagnostics: list[Diagnostic], timeout: float | None = None
+    ) -> list[Diagnostic]:
         """The same diagnostics, in the same order, each with `.verification` set."""
         verdicts: list[Verification | None] = [None] * len(diagnostics)
         groups = _groups(diagnostics, verdicts)
         keys = sorted(groups, key=lambda k: (k[0], k[1] or ""))
-        requests = [_request(file, symbol, [diagnostics[i] for i in groups[(file, symbol)]],
-                             self.device) for file, symbol in keys]
+        requests = [
+            _request(file, symbol, [diagnostics[i] for i in groups[(file, symbol)]], self.device)
+            for file, symbol in keys
+        ]
 
         def done(index: int, answer: dict[str, Any]) -> None:
             if "seconds" in answer:
                 self.seconds.append(answer["seconds"])
             members = groups[keys[index]]
             results = answer.get("results") or [
-                {"status": "unverifiable", "evidence": answer["lost"]}] * len(members)
+                {"status": "unverifiable", "evidence": answer["lost"]}
+            ] * len(members)
             for member, result in zip(members, results, strict=True):
-                verdicts[member] = Verification(result["status"], result["evidence"],
-                                                self.device)
+                verdicts[member] = Verification(result["status"], result["evidence"], self.device)
 
         try:
             self._pool.map(requests, timeout or self.timeout, done)
         except WorkerError as exc:
             raise VerifyError(f"the verifier could not restart a worker: {exc}") from exc
-        return [d.with_verification(v or _unverifiable("not verified"))
-                for d, v in zip(diagnostics, verdicts, strict=True)]
+        return [
+            d.with_verification(v or _unverifiable("not verified"))
+            for d, v in zip(diagnostics, verdicts, strict=True)
+        ]
 
     def close(self) -> None:
         self._pool.close()
@@ -102,8 +114,9 @@ class Verifier:
         self.close()
 
 
-def _groups(diagnostics: list[Diagnostic],
-            verdicts: list[Verification | None]) -> dict[tuple[str, str | None], list[int]]:
+def _groups(
+    diagnostics: list[Diagnostic], verdicts: list[Verification | None]
+) -> dict[tuple[str, str | None], list[int]]:
     """Findings by (file, symbol); those that cannot be sent get their verdict right away."""
     groups: dict[tuple[str, str | None], list[int]] = {}
     for index, diagnostic in enumerate(diagnostics):
@@ -129,18 +142,27 @@ def verify_diagnostics(
     CLI's `--verify` calls). Workers start only when some finding can be imported."""
     if all(_skip_reason(d) for d in diagnostics):
         return [d.with_verification(_unverifiable(_skip_reason(d) or "")) for d in diagnostics]
-    with Verifier(device=device, timeout=timeout, python=python, jobs=jobs,
-                  memory=memory) as verifier:
+    with Verifier(
+        device=device, timeout=timeout, python=python, jobs=jobs, memory=memory
+    ) as verifier:
         return verifier.verify(diagnostics)
 
 
-def _request(file: str, symbol: str | None, members: list[Diagnostic],
-             device: str) -> dict[str, Any]:
+def _request(
+    file: str, symbol: str | None, members: list[Diagnostic], device: str
+) -> dict[str, Any]:
     return {
         "file": file,
         "symbol": symbol,
         "device": f"/{device}",
-        "findings": [{"code": d.code, "row": d.location.row, "column": d.location.column,
-                      "end_row": d.end_location.row, "end_column": d.end_location.column}
-                     for d in members],
+        "findings": [
+            {
+                "code": d.code,
+                "row": d.location.row,
+                "column": d.location.column,
+                "end_row": d.end_location.row,
+                "end_column": d.end_location.column,
+            }
+            for d in members
+        ],
     }

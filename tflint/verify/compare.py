@@ -59,15 +59,18 @@ def is_symbolic(value: Any) -> bool:
     """A graph tensor (also behind a `tensor.ref()`): it has no value outside its graph."""
     if callable(getattr(value, "deref", None)):
         value = value.deref()
-    return tf.is_tensor(value) and not isinstance(value, tf.Variable) and not hasattr(
-        value, "numpy")
+    return (
+        tf.is_tensor(value) and not isinstance(value, tf.Variable) and not hasattr(value, "numpy")
+    )
 
 
 def summarize(value: Any) -> Snap:
     if isinstance(value, tf.Variable):
         number = value.numpy()
-        return Snap(f"a tf.Variable holding {number}",
-                    float(number) if getattr(number, "size", 0) == 1 else None)
+        return Snap(
+            f"a tf.Variable holding {number}",
+            float(number) if getattr(number, "size", 0) == 1 else None,
+        )
     if tf.is_tensor(value):
         if is_symbolic(value):
             return Snap("a symbolic Tensor", symbolic=True)
@@ -90,8 +93,7 @@ def watched_names(lines: Iterable[str]) -> set[str]:
 _WATCHED = (tf.Variable, tf.Tensor, bool, int, float, list, dict, set)
 
 
-def _visible(names: set[str], module: Module, runner: Runner,
-             inputs: Inputs) -> dict[str, Any]:
+def _visible(names: set[str], module: Module, runner: Runner, inputs: Inputs) -> dict[str, Any]:
     """The watched names' current values: `self.attr` on the runner's instance; closure
     variables and parameters; module globals."""
     state = runner.state(inputs)
@@ -144,8 +146,7 @@ def fingerprint(output: Any) -> bytes:
     return b"|".join(parts)
 
 
-def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str],
-                module: Module) -> Run:
+def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str], module: Module) -> Run:
     values = _visible(names, module, runner, inputs)
     saved = {n: (v, copy.copy(v)) for n, v in values.items() if not n.startswith("self.")}
     before = _snapshot(values)
@@ -178,8 +179,7 @@ def _try_candidates(subject: Subject, names: set[str], module: Module) -> Compar
         eager = observe_run(subject.runner("eager"), "eager", inputs, names, module)
         if eager.recording.error is None:
             comparison.inputs, comparison.eager = inputs, eager
-            comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names,
-                                           module)
+            comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names, module)
             return comparison
         comparison.eager_errors.append(eager.recording.error)
     return comparison

@@ -41,8 +41,13 @@ class Group:
         lines = self.span_lines(finding)
         if len(lines) == 1:
             return lines[0][finding["column"] - 1 : finding["end_column"] - 1]
-        return "\n".join([lines[0][finding["column"] - 1 :], *lines[1:-1],
-                          lines[-1][: finding["end_column"] - 1]])
+        return "\n".join(
+            [
+                lines[0][finding["column"] - 1 :],
+                *lines[1:-1],
+                lines[-1][: finding["end_column"] - 1],
+            ]
+        )
 
     def _subject(self, finding: Finding) -> Subject:
         if self.symbol is None or self.symbol.endswith("<lambda>"):
@@ -69,8 +74,12 @@ class Group:
         for creation in observe.creations[start:]:
             python = getattr(creation.function, "python_function", None)
             if getattr(python, "__qualname__", None) == self.symbol:
-                return FunctionSubject(self.symbol.rsplit(".", 1)[-1],
-                                       lambda _, f=creation.function: f, None, self.module)
+                return FunctionSubject(
+                    self.symbol.rsplit(".", 1)[-1],
+                    lambda _, f=creation.function: f,
+                    None,
+                    self.module,
+                )
         raise Unresolved(f"{run.label} created no tf.function `{self.symbol}`")
 
     def pattern(self, finding: Finding) -> tuple[PatternRun, dict[int, int], int]:
@@ -78,8 +87,10 @@ class Group:
         module level), with the tracing counts and the number of tf.functions before it."""
         key = finding["row"] if self.symbol is None else 0
         if key not in self._patterns:
-            baseline = {id(c.function): c.function.experimental_get_tracing_count()
-                        for c in observe.creations}
+            baseline = {
+                id(c.function): c.function.experimental_get_tracing_count()
+                for c in observe.creations
+            }
             start = len(observe.creations)
             # A function that creates tf.functions shows it over repeated calls.
             repeat = 3 if any(f["code"] == "TF402" for f in self.findings) else 1

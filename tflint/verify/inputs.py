@@ -72,11 +72,17 @@ def required_positional(function: Any) -> int | None:
 
 
 def generic(count: int) -> Iterator[Inputs]:
-    """`count` float32 tensors of one shape, for each shape in SHAPES."""
+    """`count` float32 tensors of one shape, for each shape in SHAPES; then int32 and string
+    scalars. No arguments at all is one candidate."""
+    if count == 0:
+        yield Inputs((), source="no arguments")
+        return
     for shape in SHAPES:
         yield Inputs(
             tuple(tensor(shape) for _ in range(count)), source=f"float32 tensors of shape {shape}"
         )
+    for dtype in (tf.int32, tf.string):
+        yield Inputs(tuple(tensor((), dtype) for _ in range(count)), source=f"{dtype.name} scalars")
 
 
 class Scope(dict[str, Any]):
@@ -117,14 +123,16 @@ def _calls_in(statement: ast.stmt, match: Callable[[ast.Call], bool]) -> Iterato
                 stack.append(child)
 
 
-def calls_with_scope(tree: ast.Module, namespace: dict[str, Any],
-                     match: Callable[[ast.Call], bool]) -> Iterator[tuple[ast.Call, Scope]]:
+def calls_with_scope(
+    tree: ast.Module, namespace: dict[str, Any], match: Callable[[ast.Call], bool]
+) -> Iterator[tuple[ast.Call, Scope]]:
     """Every matching call, with the names assigned before it: simple assignments earlier in
     its block and enclosing blocks of the same function, and `for` targets (bound to the first
     item of their iterable)."""
 
-    def visit(block: list[ast.stmt], inherited: dict[str, ast.expr]) -> Iterator[
-            tuple[ast.Call, Scope]]:
+    def visit(
+        block: list[ast.stmt], inherited: dict[str, ast.expr]
+    ) -> Iterator[tuple[ast.Call, Scope]]:
         assignments = dict(inherited)
         for statement in block:
             for call in _calls_in(statement, match):
@@ -139,8 +147,11 @@ def calls_with_scope(tree: ast.Module, namespace: dict[str, Any],
                     yield from visit(child, inner)
             for handler in getattr(statement, "handlers", ()):
                 yield from visit(handler.body, inner)
-            if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                    and isinstance(statement.targets[0], ast.Name)):
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+            ):
                 assignments[statement.targets[0].id] = statement.value
 
     yield from visit(tree.body, {})
@@ -148,18 +159,23 @@ def calls_with_scope(tree: ast.Module, namespace: dict[str, Any],
 
 def _loop_bindings(loop: ast.For) -> dict[str, ast.expr]:
     """`for a in xs` → a = next(iter(xs)); `for a, b in xs` → a = next(iter(xs))[0] ..."""
-    first = ast.Call(ast.Name("next", ast.Load()),
-                     [ast.Call(ast.Name("iter", ast.Load()), [loop.iter], [])], [])
+    first = ast.Call(
+        ast.Name("next", ast.Load()), [ast.Call(ast.Name("iter", ast.Load()), [loop.iter], [])], []
+    )
     if isinstance(loop.target, ast.Name):
         pairs = [(loop.target.id, first)]
     elif isinstance(loop.target, ast.Tuple) and all(
-            isinstance(e, ast.Name) for e in loop.target.elts):
-        pairs = [(e.id, ast.Subscript(first, ast.Constant(i), ast.Load()))  # type: ignore[attr-defined]
-                 for i, e in enumerate(loop.target.elts)]
+        isinstance(e, ast.Name) for e in loop.target.elts
+    ):
+        pairs = [
+            (e.id, ast.Subscript(first, ast.Constant(i), ast.Load()))  # type: ignore[attr-defined]
+            for i, e in enumerate(loop.target.elts)
+        ]
     else:
         return {}
-    return {name: ast.fix_missing_locations(ast.copy_location(node, loop.iter))
-            for name, node in pairs}
+    return {
+        name: ast.fix_missing_locations(ast.copy_location(node, loop.iter)) for name, node in pairs
+    }
 
 
 def calls_of(name: str) -> Callable[[ast.Call], bool]:
@@ -168,7 +184,8 @@ def calls_of(name: str) -> Callable[[ast.Call], bool]:
     def match(call: ast.Call) -> bool:
         func = call.func
         return (isinstance(func, ast.Name) and func.id == name) or (
-            isinstance(func, ast.Attribute) and func.attr == name)
+            isinstance(func, ast.Attribute) and func.attr == name
+        )
 
     return match
 

@@ -141,11 +141,16 @@ def _skipped(frame: FrameType, filename: str) -> bool:
     """Frames between user code and a tap: the standard library (AutoGraph-converted or not),
     tflint's own taps, AutoGraph's call-through machinery (converted_call, do_not_convert) and
     its operators (which call back into converted code for `if`, `for` ...)."""
-    return _is_stdlib(filename) or filename.startswith(_PACKAGES[-1]) or (
-        _AUTOGRAPH_OPERATORS in filename) or (
-        filename.endswith(_AUTOGRAPH_API)
-        and frame.f_code.co_name in ("converted_call", "_call_unconverted",
-                                     "_fall_back_unconverted", "wrapper"))
+    return (
+        _is_stdlib(filename)
+        or filename.startswith(_PACKAGES[-1])
+        or (_AUTOGRAPH_OPERATORS in filename)
+        or (
+            filename.endswith(_AUTOGRAPH_API)
+            and frame.f_code.co_name
+            in ("converted_call", "_call_unconverted", "_fall_back_unconverted", "wrapper")
+        )
+    )
 
 
 def user_line() -> tuple[str, int] | None:
@@ -169,8 +174,12 @@ def _count(kind: str, key: str) -> None:
 
 
 def _dotted(owner: Any) -> str:
-    return owner.__name__ if isinstance(owner, ModuleType) else (
-        f"{owner.__module__}.{owner.__qualname__}")
+    """`random.random` for a module's function, `random.Random.random` for a class's method."""
+    return (
+        owner.__name__
+        if isinstance(owner, ModuleType)
+        else (f"{owner.__module__}.{owner.__qualname__}")
+    )
 
 
 def _tap_functions(module: Any, names: tuple[str, ...], kind: str) -> None:
@@ -180,7 +189,7 @@ def _tap_functions(module: Any, names: tuple[str, ...], kind: str) -> None:
             continue
 
         def tapped(
-            *args: Any, _real: Any = real, _key: str = f"{module.__name__}.{name}", **kwargs: Any
+            *args: Any, _real: Any = real, _key: str = f"{_dotted(module)}.{name}", **kwargs: Any
         ) -> Any:
             _count(kind, _key)
             return _real(*args, **kwargs)
@@ -309,8 +318,10 @@ def _tap_autograph() -> None:
     def load_ast(*args: Any, **kwargs: Any) -> Any:
         module, source, source_map = real(*args, **kwargs)
         for generated, origin in (source_map or {}).items():
-            _origins[(generated.filename, generated.lineno)] = (origin.loc.filename,
-                                                                origin.loc.lineno)
+            _origins[(generated.filename, generated.lineno)] = (
+                origin.loc.filename,
+                origin.loc.lineno,
+            )
         return module, source, source_map
 
     loader.load_ast = load_ast

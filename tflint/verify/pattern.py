@@ -28,10 +28,13 @@ class PatternRun:
 
 def _is_main_guard(node: ast.stmt) -> bool:
     test = getattr(node, "test", None)
-    return (isinstance(node, ast.If) and isinstance(test, ast.Compare)
-            and isinstance(test.left, ast.Name) and test.left.id == "__name__"
-            and any(isinstance(c, ast.Constant) and c.value == "__main__"
-                    for c in test.comparators))
+    return (
+        isinstance(node, ast.If)
+        and isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
 
 
 def _run_main_prefix(module: Module, row: int) -> PatternRun:
@@ -43,8 +46,7 @@ def _run_main_prefix(module: Module, row: int) -> PatternRun:
             prefix = [s for s in node.body if s.lineno <= row]
             error = _exec(module, prefix)
             if error is not None:
-                raise Unresolved(f"the __main__ block raised {describe(error)} "
-                                 f"before line {row}")
+                raise Unresolved(f"the __main__ block raised {describe(error)} before line {row}")
             return PatternRun(f"the __main__ block up to line {row}")
     raise Unresolved("the finding is not in module-level code")
 
@@ -55,10 +57,18 @@ def run_main_setup(module: Module, name: str) -> bool:
     for node in module.tree.body:
         if _is_main_guard(node):
             assert isinstance(node, ast.If)
-            setup = list(itertools.takewhile(
-                lambda s: not any(isinstance(n, ast.Name | ast.Attribute)
-                                  and name in (getattr(n, "id", None), getattr(n, "attr", None))
-                                  for n in ast.walk(s)), node.body))
+            setup = list(
+                itertools.takewhile(
+                    lambda s: (
+                        not any(
+                            isinstance(n, ast.Name | ast.Attribute)
+                            and name in (getattr(n, "id", None), getattr(n, "attr", None))
+                            for n in ast.walk(s)
+                        )
+                    ),
+                    node.body,
+                )
+            )
             return bool(setup) and _exec(module, setup) is None
     return False
 
@@ -110,8 +120,11 @@ def message_line(exc: BaseException, prefer: str | None = None) -> str:
     message in a traceback of user frames; Keras prefixes 'Exception encountered ...')."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    useful = [ln for ln in lines if not ln.startswith(("File ", "in user code", "Exception enc",
-                                                       "Arguments received", "•"))]
+    useful = [
+        ln
+        for ln in lines
+        if not ln.startswith(("File ", "in user code", "Exception enc", "Arguments received", "•"))
+    ]
     if prefer:
         wanted = [ln for ln in useful if re.search(prefer, ln, re.IGNORECASE)]
         if wanted:

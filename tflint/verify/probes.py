@@ -71,8 +71,9 @@ def _times(count: int) -> str:
     return f"{count}{TIMES}"
 
 
-def verify_group(module: Any, tree: ast.Module, source: str, symbol: str | None,
-                 findings: list[Finding]) -> list[Result]:
+def verify_group(
+    module: Any, tree: ast.Module, source: str, symbol: str | None, findings: list[Finding]
+) -> list[Result]:
     group = Group(Module(module, tree, source), symbol, findings)
     results = []
     for finding in findings:
@@ -110,12 +111,16 @@ def _divergence(group: Group, finding: Finding) -> Result:
 def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
     code = finding["code"]
     if code == "TF302":  # Keras refuses the new weight eagerly too, as soon as it is built
-        for error in [*comparison.eager_errors,
-                      *(r.recording.error for r in (comparison.eager, comparison.graph) if r)]:
+        for error in [
+            *comparison.eager_errors,
+            *(r.recording.error for r in (comparison.eager, comparison.graph) if r),
+        ]:
             if error is not None and _expected(code, error) and group.points_at(error, finding):
-                return confirmed(f"calling {comparison.subject.label} raised "
-                                 f"{type(error).__name__}: "
-                                 f"{message_line(error, EXPECTED_ERRORS[code][1])}")
+                return confirmed(
+                    f"calling {comparison.subject.label} raised "
+                    f"{type(error).__name__}: "
+                    f"{message_line(error, EXPECTED_ERRORS[code][1])}"
+                )
     eager, graph = comparison.eager, comparison.graph
     if eager is None or graph is None:
         last = comparison.eager_errors[-1] if comparison.eager_errors else None
@@ -135,8 +140,7 @@ def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
 
 def _expected(code: str, error: BaseException) -> bool:
     types, pattern = EXPECTED_ERRORS[code]
-    return isinstance(error, types) and re.search(
-        pattern, str(error), re.IGNORECASE) is not None
+    return isinstance(error, types) and re.search(pattern, str(error), re.IGNORECASE) is not None
 
 
 def _graph_error(group: Group, finding: Finding, graph: Run, where: str) -> Result:
@@ -145,22 +149,35 @@ def _graph_error(group: Group, finding: Finding, graph: Run, where: str) -> Resu
         return not_reproduced(f"{where} ran as a graph {_times(graph.calls)} without an error")
     if not (_expected(code, error) and group.points_at(error, finding)):
         return not_reproduced(f"the graph call failed elsewhere: {describe(error)}")
-    return confirmed(f"graph call of {where} raised {type(error).__name__}: "
-                     f"{message_line(error, EXPECTED_ERRORS[code][1])}; eager calls ran")
+    return confirmed(
+        f"graph call of {where} raised {type(error).__name__}: "
+        f"{message_line(error, EXPECTED_ERRORS[code][1])}; eager calls ran"
+    )
 
 
-def _counted(what: str, eager_count: int, graph_count: int, eager: Run, graph: Run,
-             where: str) -> Result:
-    text = (f"{what} {_times(graph_count)} in {graph.calls} graph calls of {where}, "
-            f"{_times(eager_count)} in {eager.calls} eager calls")
+def _counted(
+    what: str, eager_count: int, graph_count: int, eager: Run, graph: Run, where: str
+) -> Result:
+    text = (
+        f"{what} {_times(graph_count)} in {graph.calls} graph calls of {where}, "
+        f"{_times(eager_count)} in {eager.calls} eager calls"
+    )
     if graph.recording.error is not None:
         return unverifiable(f"the graph call raised {describe(graph.recording.error)}")
     return confirmed(text) if graph_count < eager_count else not_reproduced(text)
 
 
-_EVENT_WORDS = {"logging": "log record {}", "warning": "warnings.warn {}", "open": "open({})",
-                "environ": "os.environ[{}] read", "input": "input({})", "subprocess": "{} ran",
-                "random": "{} ran", "clock": "{} ran", "stdout": "print ran"}
+_EVENT_WORDS = {
+    "logging": "log record {}",
+    "warning": "warnings.warn {}",
+    "open": "open({})",
+    "environ": "os.environ[{}] read",
+    "input": "input({})",
+    "subprocess": "{} ran",
+    "random": "{} ran",
+    "clock": "{} ran",
+    "stdout": "print ran",
+}
 
 
 def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
@@ -175,18 +192,24 @@ def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) 
         for key, number in graph.recording.count(kind, rows).items():
             graph_counts[(kind, key)] = number
     if not eager_counts and "read_file(" in group.span_text(finding):
-        return unverifiable("tf.io.read_file runs on every graph call; a frozen constant-path "
-                            "read shows only when the file changes (the verifier never writes)")
+        return unverifiable(
+            "tf.io.read_file runs on every graph call; a frozen constant-path "
+            "read shows only when the file changes (the verifier never writes)"
+        )
     if not eager_counts:
-        return unverifiable(f"line {finding['row']} had no observable side effect in "
-                            f"{eager.calls} eager calls of {where} (did it run?)")
+        return unverifiable(
+            f"line {finding['row']} had no observable side effect in "
+            f"{eager.calls} eager calls of {where} (did it run?)"
+        )
     # The event that diverges most is the evidence; ties go to the most frequent.
-    kind, key = max(eager_counts,
-                    key=lambda k: (eager_counts[k] - graph_counts[k], eager_counts[k]))
+    kind, key = max(
+        eager_counts, key=lambda k: (eager_counts[k] - graph_counts[k], eager_counts[k])
+    )
     shown = key if kind in ("random", "clock", "subprocess") else repr(key)
     label = _EVENT_WORDS[kind].format(shown if kind != "open" else repr(_short_path(key)))
-    return _counted(label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph,
-                    where)
+    return _counted(
+        label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph, where
+    )
 
 
 def _short_path(path: str) -> str:
@@ -196,10 +219,16 @@ def _short_path(path: str) -> str:
 def _frozen_outputs(eager: Run, graph: Run, where: str) -> Result | None:
     eager_distinct, graph_distinct = len(set(eager.outputs)), len(set(graph.outputs))
     # Every eager call different (a continuous draw, a clock), every graph call the same.
-    if (graph.recording.error is None and eager_distinct == len(eager.outputs) > 1
-            and graph_distinct == 1 and len(graph.outputs) > 1):
-        return confirmed(f"{graph.calls} graph calls of {where} returned 1 distinct value, "
-                         f"{eager.calls} eager calls {eager_distinct}")
+    if (
+        graph.recording.error is None
+        and eager_distinct == len(eager.outputs) > 1
+        and graph_distinct == 1
+        and len(graph.outputs) > 1
+    ):
+        return confirmed(
+            f"{graph.calls} graph calls of {where} returned 1 distinct value, "
+            f"{eager.calls} eager calls {eager_distinct}"
+        )
     return None
 
 
@@ -214,25 +243,35 @@ def _state(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -
         return unverifiable(f"the graph call raised {describe(error)}")
     observed = sorted(n for n in names if n in eager.after and n in graph.after)
     for name in observed:
-        e0, e1, g0, g1 = (eager.before.get(name), eager.after[name], graph.before.get(name),
-                          graph.after[name])
+        e0, e1, g0, g1 = (
+            eager.before.get(name),
+            eager.after[name],
+            graph.before.get(name),
+            graph.after[name],
+        )
         container = e1.text == "a container"
         if e0 and g0 and None not in (e0.number, e1.number, g0.number, g1.number):
             eager_delta = (e1.number or 0) - (e0.number or 0)
             graph_delta = (g1.number or 0) - (g0.number or 0)
             if eager_delta != graph_delta:
                 label = f"items in {name}" if container else name
-                return confirmed(f"{label} changed by {_num(graph_delta)} in {graph.calls} "
-                                 f"graph calls of {where}, by {_num(eager_delta)} in "
-                                 f"{eager.calls} eager calls")
+                return confirmed(
+                    f"{label} changed by {_num(graph_delta)} in {graph.calls} "
+                    f"graph calls of {where}, by {_num(eager_delta)} in "
+                    f"{eager.calls} eager calls"
+                )
         if g1.symbolic and not e1.symbolic:
             held = "holds a symbolic Tensor" if container else "is a symbolic Tensor"
-            return confirmed(f"{name} {held} after {graph.calls} graph calls of {where} "
-                             f"(eagerly: {'eager values' if container else e1.text})")
+            return confirmed(
+                f"{name} {held} after {graph.calls} graph calls of {where} "
+                f"(eagerly: {'eager values' if container else e1.text})"
+            )
     if not observed:
         return unverifiable("the mutated state could not be observed from outside the call")
-    return not_reproduced(f"{', '.join(observed)} changed the same way in {graph.calls} graph "
-                          f"and {eager.calls} eager calls of {where}")
+    return not_reproduced(
+        f"{', '.join(observed)} changed the same way in {graph.calls} graph "
+        f"and {eager.calls} eager calls of {where}"
+    )
 
 
 def _num(value: float) -> str:
@@ -244,9 +283,15 @@ def _retracing(group: Group, finding: Finding) -> Result:
     name = _called_name(group, finding)
     run, baseline, _ = group.pattern(finding)
     bound = getattr(run.owner, name, None) if run.owner is not None else None
-    functions = [bound] if isinstance(bound, Function) else [
-        c.function for c in observe.creations
-        if getattr(getattr(c.function, "python_function", None), "__name__", None) == name]
+    functions = (
+        [bound]
+        if isinstance(bound, Function)
+        else [
+            c.function
+            for c in observe.creations
+            if getattr(getattr(c.function, "python_function", None), "__name__", None) == name
+        ]
+    )
     if not functions:
         return unverifiable(f"`{name}` is not a tf.function the module creates")
     traces = sum(f.experimental_get_tracing_count() - baseline.get(id(f), 0) for f in functions)
@@ -265,14 +310,20 @@ def _repeated_creation(group: Group, finding: Finding) -> Result:
     """TF402: how many tf.function objects the flagged lines created, and their traces."""
     rows = range(finding["row"], finding["end_row"] + 1)
     run, _, start = group.pattern(finding)
-    made = [c.function for c in observe.creations[start:]
-            if c.filename == group.filename and c.line in rows]
+    made = [
+        c.function
+        for c in observe.creations[start:]
+        if c.filename == group.filename and c.line in rows
+    ]
     if not made:
-        return unverifiable(f"no tf.function was created at line {finding['row']} during "
-                            f"{run.label}")
+        return unverifiable(
+            f"no tf.function was created at line {finding['row']} during {run.label}"
+        )
     traces = sum(f.experimental_get_tracing_count() for f in made)
-    text = (f"tf.function created {_times(len(made))} at line {finding['row']} and traced "
-            f"{_times(traces)} during {run.label}")
+    text = (
+        f"tf.function created {_times(len(made))} at line {finding['row']} and traced "
+        f"{_times(traces)} during {run.label}"
+    )
     return confirmed(text) if len(made) >= 2 and traces >= 2 else not_reproduced(text)
 
 
@@ -282,8 +333,10 @@ def _run_eagerly(group: Group, finding: Finding) -> Result:
     if tf.config.functions_run_eagerly():
         return confirmed(f"tf.config.functions_run_eagerly() is True after {run.label}")
     if any(getattr(model, "run_eagerly", False) for model in observe.compiled):
-        return confirmed(f"model.run_eagerly is True after {run.label}: fit, evaluate and "
-                         "predict run every step eagerly")
+        return confirmed(
+            f"model.run_eagerly is True after {run.label}: fit, evaluate and "
+            "predict run every step eagerly"
+        )
     return not_reproduced(f"graph execution is still on after {run.label}")
 
 
@@ -291,8 +344,7 @@ def _dtype(group: Group, finding: Finding) -> Result:
     """TF204: evaluate the flagged expression where it can be (module-level names only)."""
     text = group.span_text(finding)
     try:
-        value = eval(compile(text.strip(), "<flagged expression>", "eval"),
-                     group.module.namespace)
+        value = eval(compile(text.strip(), "<flagged expression>", "eval"), group.module.namespace)
     except NameError as exc:
         raise Unresolved(f"the expression uses names local to its function ({exc.name})") from exc
     except SyntaxError as exc:
@@ -337,12 +389,13 @@ def _round_trip(group: Group, finding: Finding) -> Result:
     cls = lookup(group.module, group.symbol or "")
     if not isinstance(cls, type):
         raise Unresolved(f"`{group.symbol}` is not a class")
+    if not issubclass(cls, keras.losses.Loss | keras.metrics.Metric):
+        raise Unresolved(f"{cls.__name__} is not a Keras Loss or Metric")
     base = keras.losses.Loss if issubclass(cls, keras.losses.Loss) else keras.metrics.Metric
     own = set(inspect.signature(base.__init__).parameters)
     changed = {}
     for name, param in inspect.signature(cls.__init__).parameters.items():
-        if name in own or name == "self" or param.kind in (param.VAR_POSITIONAL,
-                                                          param.VAR_KEYWORD):
+        if name in own or name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.default is param.empty:
             raise Unresolved(f"{cls.__name__}({name}=...) has no default to vary")
@@ -354,22 +407,24 @@ def _round_trip(group: Group, finding: Finding) -> Result:
     original = cls(**changed)
     try:
         config = keras.saving.serialize_keras_object(original)
-        restored = keras.saving.deserialize_keras_object(
-            config, custom_objects={cls.__name__: cls})
+        restored = keras.saving.deserialize_keras_object(config, custom_objects={cls.__name__: cls})
     except Exception as exc:
-        return confirmed(f"the Keras save/load round trip of {cls.__name__} raised "
-                         f"{describe(exc)}")
+        return confirmed(f"the Keras save/load round trip of {cls.__name__} raised {describe(exc)}")
     for name, value in changed.items():
         for attribute in (a for a, v in vars(original).items() if _same(v, value)):
             after = getattr(restored, attribute, None)
             if not _same(after, value):
-                return confirmed(f"{cls.__name__}({name}={value!r}) came back with "
-                                 f"{attribute}={after!r} after a Keras save/load round trip")
+                return confirmed(
+                    f"{cls.__name__}({name}={value!r}) came back with "
+                    f"{attribute}={after!r} after a Keras save/load round trip"
+                )
     arguments = ", ".join(f"{k}={v!r}" for k, v in changed.items())
     before, after = _score(original), _score(restored)
     if before is not None and after is not None and not np.isclose(before, after):
-        return confirmed(f"{cls.__name__}({arguments}) gives {before:.4g} on the same inputs, "
-                         f"{after:.4g} after a Keras save/load round trip")
+        return confirmed(
+            f"{cls.__name__}({arguments}) gives {before:.4g} on the same inputs, "
+            f"{after:.4g} after a Keras save/load round trip"
+        )
     return not_reproduced(f"{cls.__name__}({arguments}) survived a Keras save/load round trip")
 
 

@@ -84,8 +84,9 @@ class FunctionSubject(Subject):
     """A tf.function, run eagerly via `run_functions_eagerly`. A tf.function method gets a
     fresh instance of its class per mode (`owner`), so attribute state does not carry over."""
 
-    def __init__(self, label: str, get: Callable[[Any], Any], owner: Callable[[], Any] | None,
-                 module: Module) -> None:
+    def __init__(
+        self, label: str, get: Callable[[Any], Any], owner: Callable[[], Any] | None, module: Module
+    ) -> None:
         self.label, self._get, self._owner, self._module = label, get, owner, module
 
     def runner(self, mode: str) -> Runner:
@@ -136,8 +137,7 @@ class DatasetSubject(Subject):
     """A function the module passes to `Dataset.map` (or filter ...), run on the elements of
     the module's own input dataset: eagerly one element at a time, or traced by tf.data."""
 
-    def __init__(self, label: str, function: Callable[..., Any], dataset: Any,
-                 method: str) -> None:
+    def __init__(self, label: str, function: Callable[..., Any], dataset: Any, method: str) -> None:
         self.label, self._function, self._dataset, self._method = label, function, dataset, method
 
     def runner(self, mode: str) -> Runner:
@@ -186,6 +186,7 @@ class KerasSubject(Subject):
         if self.kind == "model":
             return self._fit_runner(owner, mode)
         if self.kind == "metric":
+
             def step(a: Any, b: Any) -> Any:
                 owner.update_state(a, b)
                 return owner.result()
@@ -195,6 +196,7 @@ class KerasSubject(Subject):
 
             def step(*args: Any) -> Any:
                 return owner(*args, training=True) if training else owner(*args)
+
         # Keras traces user code without AutoGraph; so does this graph run.
         traced = step if mode == "eager" else tf.function(step, autograph=False)
 
@@ -225,11 +227,13 @@ class KerasSubject(Subject):
         for shape in SHAPES:
             if self.kind == "model":
                 if len(shape) > 1:  # 3 batches of 2 samples for fit/evaluate/predict
-                    yield Inputs((tensor((6, *shape[1:])),),
-                                 source=f"3 batches of shape {(2, *shape[1:])}")
+                    yield Inputs(
+                        (tensor((6, *shape[1:])),), source=f"3 batches of shape {(2, *shape[1:])}"
+                    )
             elif self.kind in ("loss", "metric"):
-                yield Inputs((tensor(shape), tensor(shape) * 0.8),
-                             source=f"y_true, y_pred of shape {shape}")
+                yield Inputs(
+                    (tensor(shape), tensor(shape) * 0.8), source=f"y_true, y_pred of shape {shape}"
+                )
             else:
                 yield Inputs((tensor(shape),), source=f"a float32 tensor of shape {shape}")
 
@@ -302,20 +306,25 @@ def _call_graph(tree: ast.Module) -> dict[str, set[str]]:
     return graph
 
 
-def dataset_subject(module: Module, *, name: str | None = None,
-                    row: int | None = None) -> DatasetSubject | None:
+def dataset_subject(
+    module: Module, *, name: str | None = None, row: int | None = None
+) -> DatasetSubject | None:
     """The module's own `<dataset>.map(fn)` where `fn` is the function `name`, or a lambda on
     line `row`; the dataset and the function are the module's own expressions, evaluated."""
 
     def match(call: ast.Call) -> bool:
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr in _MAP_METHODS
-                and call.args):
+        if not (
+            isinstance(call.func, ast.Attribute) and call.func.attr in _MAP_METHODS and call.args
+        ):
             return False
         fn = call.args[0]
         if isinstance(fn, ast.Name):
             return fn.id == name
-        return isinstance(fn, ast.Lambda) and row is not None and (
-            fn.lineno <= row <= (fn.end_lineno or fn.lineno))
+        return (
+            isinstance(fn, ast.Lambda)
+            and row is not None
+            and (fn.lineno <= row <= (fn.end_lineno or fn.lineno))
+        )
 
     for call, scope in calls_with_scope(module.tree, module.namespace, match):
         assert isinstance(call.func, ast.Attribute)
@@ -327,8 +336,9 @@ def dataset_subject(module: Module, *, name: str | None = None,
             except Exception:
                 continue
             if isinstance(dataset, tf.data.Dataset):
-                return DatasetSubject(name or f"the lambda at line {call.lineno}", function,
-                                      dataset, call.func.attr)
+                return DatasetSubject(
+                    name or f"the lambda at line {call.lineno}", function, dataset, call.func.attr
+                )
     return None
 
 
@@ -336,8 +346,11 @@ def _parameter_bindings(module: Module, line: int) -> Iterator[dict[str, Any]]:
     """For code inside a module-level function: its parameters, bound from each of the module's
     example calls of it. Outside functions: one empty binding."""
     for node in module.tree.body:
-        if (isinstance(node, ast.FunctionDef) and node.lineno <= line <= (node.end_lineno or 0)
-                and callable(module.namespace.get(node.name))):
+        if (
+            isinstance(node, ast.FunctionDef)
+            and node.lineno <= line <= (node.end_lineno or 0)
+            and callable(module.namespace.get(node.name))
+        ):
             signature = inspect.signature(module.namespace[node.name])
             for example in example_calls(module.tree, node.name, module.namespace):
                 try:
@@ -366,8 +379,10 @@ def subject_for(module: Module, symbol: str) -> Subject:
                 if found is not None:
                     return found
                 frontier.append(caller)
-    raise Unresolved(f"nothing in the module traces `{symbol}` (no tf.function, Keras method or "
-                     "tf.data map reaches it)")
+    raise Unresolved(
+        f"nothing in the module traces `{symbol}` (no tf.function, Keras method or "
+        "tf.data map reaches it)"
+    )
 
 
 def _direct_subject(module: Module, symbol: str) -> Subject | None:
@@ -378,8 +393,9 @@ def _direct_subject(module: Module, symbol: str) -> Subject | None:
         owner = lookup(module, ".".join(parts[:-1]))
         if isinstance(owner, type):
             return _method_subject(module, owner, parts[-1], obj)
-    if isinstance(obj, type) and issubclass(obj, keras.layers.Layer | keras.losses.Loss
-                                            | keras.metrics.Metric):
+    if isinstance(obj, type) and issubclass(
+        obj, keras.layers.Layer | keras.losses.Loss | keras.metrics.Metric
+    ):
         return KerasSubject(obj, "call", module)
     if isinstance(obj, Function):
         return FunctionSubject(symbol, lambda _: obj, None, module)
@@ -394,7 +410,10 @@ def _method_subject(module: Module, cls: type, name: str, obj: Any) -> Subject |
         traced = {"call", "update_state", "result", *_STEP_RUNS}
         return KerasSubject(cls, name, module) if name in traced else None
     if isinstance(obj, Function):
-        return FunctionSubject(f"{cls.__name__}.{name}",
-                               lambda owner: getattr(owner, name),
-                               lambda: instantiate(cls, module), module)
+        return FunctionSubject(
+            f"{cls.__name__}.{name}",
+            lambda owner: getattr(owner, name),
+            lambda: instantiate(cls, module),
+            module,
+        )
     return None

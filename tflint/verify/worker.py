@@ -133,8 +133,9 @@ def handle(request: dict[str, Any], send: Any) -> dict[str, Any]:
             except ImportFailed as exc:
                 return {"results": [probes.unverifiable(str(exc))] * len(findings)}
             send({"stage": f"running `{request['symbol'] or 'module-level code'}`"})
-            return {"results": probes.verify_group(module, tree, source, request["symbol"],
-                                                   findings)}
+            return {
+                "results": probes.verify_group(module, tree, source, request["symbol"], findings)
+            }
     finally:
         # No keras.backend.clear_session() / gc.collect(): each costs ~0.4 s with TensorFlow
         # loaded; dropping the module's references lets the collector reclaim it in time.

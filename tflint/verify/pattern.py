@@ -119,6 +119,7 @@ def message_line(exc: BaseException, prefer: str | None = None) -> str:
     """The line of an exception message that says what went wrong (TensorFlow wraps the real
     message in a traceback of user frames; Keras prefixes 'Exception encountered ...')."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)  # op errors name the kernel first
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     useful = [
         ln

@@ -1,0 +1,67 @@
+"""How the verifier builds inputs from a module's own example calls: only expressions the user
+wrote, evaluated with the names their block assigned before them; nothing guessed."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.verify
+
+tf = pytest.importorskip("tensorflow")
+
+from tflint.verify.inputs import example_calls, generic  # noqa: E402 (needs TensorFlow)
+
+SOURCE = textwrap.dedent(
+    """
+    import tensorflow as tf
+
+    SCALE = 3.0
+
+    def step(x, factor=1.0):
+        return x * factor
+
+    def main(values):
+        step(values)  # a parameter: not evaluable here
+
+    if __name__ == "__main__":
+        x = tf.constant([1.0, 2.0])
+        step(x, factor=SCALE)
+        for value in (4.0, 5.0):
+            step(tf.constant(value))
+        for i, batch in enumerate([tf.ones(2)]):
+            step(batch, i)
+        step(*[x])  # starred: skipped
+    """
+)
+
+
+def calls() -> list:
+    namespace = {"tf": tf, "SCALE": 3.0, "__file__": "example.py"}
+    return list(example_calls(ast.parse(SOURCE), "step", namespace))
+
+
+def test_arguments_come_from_the_modules_own_expressions() -> None:
+    found = calls()
+    assert [c.source for c in found] == [
+        "the example call at line 14",
+        "the example call at line 16",
+        "the example call at line 18",
+    ]
+    (x,) = found[0].args
+    assert x.numpy().tolist() == [1.0, 2.0] and found[0].kwargs == {"factor": 3.0}
+    assert float(found[1].args[0]) == 4.0  # the loop's first value
+    assert found[2].args[1] == 0 and found[2].args[0].numpy().tolist() == [1.0, 1.0]
+
+
+def test_unresolvable_and_starred_calls_are_skipped() -> None:
+    lines = {c.source for c in calls()}
+    assert "the example call at line 10" not in lines
+    assert "the example call at line 19" not in lines
+
+
+def test_generic_candidates_match_the_parameter_count() -> None:
+    assert [len(c.args) for c in generic(2)][:3] == [2, 2, 2]
+    assert [c.source for c in generic(0)] == ["no arguments"]

@@ -253,3 +253,58 @@ def test_a_dataset_of_another_library_named_ds_is_not_tf_data() -> None:
             return ds
         """
     assert flagged_rows(source) == [4]
+
+
+def test_eager_only_branches_and_other_backends_are_not_graph_code() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+        import torch
+        from keras import backend
+        class Lookup(keras.layers.Layer):
+            def call(self, inputs):
+                if tf.executing_eagerly():
+                    print("eager")
+                if backend.backend() == "torch" and isinstance(inputs, torch.Tensor):
+                    print("torch")
+                if backend.backend() != "tensorflow":
+                    inputs = self.numpy_path(inputs)
+                else:
+                    print("traced")
+                if isinstance(inputs, (torch.Tensor, list)):
+                    print("torch tensors")
+                return inputs
+            def numpy_path(self, inputs):
+                print("only reached from a non-TensorFlow branch")
+                return inputs
+        """
+    assert flagged_rows(source) == [14]
+
+
+def test_properties_passed_to_tf_functions_are_not_graph_code() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Cell(keras.layers.Layer):
+            @property
+            def states(self):
+                print("getter")
+                return self._states
+            def call(self, x):
+                return tf.nest.map_structure(tf.identity, self.states)
+        """
+    assert flagged_rows(source) == []
+
+
+def test_tensorflows_internal_py_func_spelling_is_an_exemption() -> None:
+    source = """\
+        import tensorflow as tf
+        from tensorflow.python.ops import script_ops
+        def py_method(ind):
+            print(ind.numpy())
+            return ind
+        @tf.function
+        def grab(indices):
+            return script_ops.eager_py_func(py_method, [indices], [tf.int64])
+        """
+    assert flagged_rows(source) == []

@@ -51,6 +51,10 @@ _PY_FUNCTIONS = frozenset(
         "tensorflow.numpy_function",
         "tensorflow.compat.v1.py_func",
         "tensorflow.compat.v1.numpy_function",
+        # TensorFlow's own spellings of the same ops (script_ops.eager_py_func is py_function)
+        "tensorflow.python.ops.script_ops.eager_py_func",
+        "tensorflow.python.ops.script_ops.numpy_function",
+        "tensorflow.python.ops.script_ops.py_func",
     }
 )
 _DO_NOT_CONVERT = frozenset(
@@ -107,6 +111,49 @@ class _FunctionIndex:
     enclosing_function: FunctionNode | None
     local_defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
     calls: list[cst.Call] = field(default_factory=list)
+
+
+_OTHER_FRAMEWORKS = ("torch.", "jax.", "builtins.torch", "builtins.jax")
+
+
+def is_eager_only_test(test: cst.BaseExpression, imports: ImportMap) -> bool:
+    """Whether the body of `if <test>:` never runs while TensorFlow traces: it asks for eager
+    execution (`tf.executing_eagerly()`), another Keras backend (`backend.backend() ==
+    "torch"`, `!= "tensorflow"`), or another framework's tensor type (`isinstance(x,
+    torch.Tensor)`). Conjunctions count when one part does."""
+    if isinstance(test, cst.BooleanOperation):
+        left = is_eager_only_test(test.left, imports)
+        right = is_eager_only_test(test.right, imports)
+        return (left or right) if isinstance(test.operator, cst.And) else (left and right)
+    if isinstance(test, cst.Call):
+        qualname = imports.resolve(test.func)
+        if qualname == "tensorflow.executing_eagerly":
+            return True
+        if qualname == "builtins.isinstance" and len(test.args) == 2:
+            types = test.args[1].value
+            elements = (
+                [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+            )
+            return any((imports.resolve(t) or "").startswith(_OTHER_FRAMEWORKS) for t in elements)
+        return False
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        left, right = test.left, target.comparator
+        if not (_is_backend_call(left) and isinstance(right, cst.SimpleString)):
+            return False
+        name = right.evaluated_value
+        if isinstance(target.operator, cst.Equal):
+            return name != "tensorflow"
+        return isinstance(target.operator, cst.NotEqual) and name == "tensorflow"
+    return False
+
+
+def _is_backend_call(node: cst.BaseExpression) -> bool:
+    """`backend.backend()`, `keras.backend.backend()`, `K.backend()`: the Keras backend name."""
+    func = node.func if isinstance(node, cst.Call) else None
+    return (isinstance(func, cst.Attribute) and func.attr.value == "backend") or (
+        isinstance(func, cst.Name) and func.value == "backend"
+    )
 
 
 def tf_function_call_options(
@@ -232,17 +279,27 @@ class GraphContext:
     def _find_dataset_names(
         self, assignments: list[tuple[FunctionNode | None, list[str], cst.BaseExpression]]
     ) -> None:
-        for scope, names, value in assignments:
-            if isinstance(value, cst.Call):
-                qualname = self.imports.resolve(value.func)
-                if qualname is not None and not qualname.startswith(
-                    ("builtins.", "tensorflow.", "keras.")
-                ):
+        for _ in range(2):  # `ds = path_ds` aliases of foreign names are foreign too
+            for scope, names, value in assignments:
+                if self._is_foreign(value, scope):
                     self._foreign_names.setdefault(scope, set()).update(names)
         for _ in range(3):  # a few rounds settle `ds = ds.map(...)` chains
             for scope, names, value in assignments:
                 if self.is_dataset(value, scope):
                     self._dataset_names.setdefault(scope, set()).update(names)
+
+    def _is_foreign(self, value: cst.BaseExpression, scope: FunctionNode | None) -> bool:
+        """Made by another library's call (Grain, Hugging Face, ...), or an alias of such."""
+        if isinstance(value, cst.Name):
+            return value.value in self._foreign_names.get(scope, ())
+        if not isinstance(value, cst.Call):
+            return False
+        qualname = self.imports.resolve(value.func)
+        return (
+            qualname is not None
+            and not qualname.startswith(("builtins.", "tensorflow."))
+            and not _is_keras_dataset_factory(qualname)
+        )
 
     def is_dataset(self, node: cst.BaseExpression, scope: FunctionNode | None = None) -> bool:
         """Whether an expression evidently holds a tf.data.Dataset, seen from `scope`."""
@@ -258,8 +315,8 @@ class GraphContext:
                 return False
             qualname = self.imports.resolve(node.func)
             if qualname is not None and not qualname.startswith("builtins."):
-                return qualname.startswith("tensorflow.data.") or (
-                    qualname.startswith("keras.utils.") and "dataset" in qualname
+                return qualname.startswith("tensorflow.data.") or _is_keras_dataset_factory(
+                    qualname
                 )
             if not isinstance(node.func, cst.Attribute):
                 return False
@@ -375,8 +432,22 @@ class GraphContext:
                     pending.append(callee)
 
 
+def _is_property(function: cst.FunctionDef) -> bool:
+    """`@property`, `@x.setter`, `@cached_property`: attribute access, not a method to call."""
+    for decorator in function.decorators:
+        name = dotted_name(decorator.decorator) or ""
+        if name.split(".")[-1] in ("property", "cached_property", "setter", "getter", "deleter"):
+            return True
+    return False
+
+
 def _describe(node: FunctionNode) -> str:
     return node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+
+
+def _is_keras_dataset_factory(qualname: str) -> bool:
+    """`keras.utils.image_dataset_from_directory` and friends return tf.data Datasets."""
+    return qualname.startswith("keras.utils.") and qualname.endswith("dataset_from_directory")
 
 
 def _looks_like_dataset_name(name: str) -> bool:
@@ -401,6 +472,10 @@ class _Indexer(cst.CSTVisitor):
         ] = []
         self._pending_exempt: list[tuple[FunctionNode | None, cst.BaseExpression]] = []
         self.transform_calls: list[tuple[FunctionNode | None, cst.Call]] = []
+        # Bodies of `if` statements that tracing never enters (see is_eager_only_test): calls
+        # there do not make their callees graph code.
+        self.eager_branches: set[cst.BaseSuite] = set()
+        self.eager_depth = 0
 
     _class_depth_at_function: list[int]
 
@@ -429,7 +504,7 @@ class _Indexer(cst.CSTVisitor):
         methods = {
             statement.name.value: statement
             for statement in node.body.body
-            if isinstance(statement, cst.FunctionDef)
+            if isinstance(statement, cst.FunctionDef) and not _is_property(statement)
         }
         if not self.function_stack:
             self.context.classes[node.name.value] = ClassInfo(
@@ -501,9 +576,21 @@ class _Indexer(cst.CSTVisitor):
             for name in names:
                 self.context.tf_functions[name] = TfFunctionInfo(name, has_fixed_signature(options))
 
+    def visit_If(self, node: cst.If) -> None:
+        if is_eager_only_test(node.test, self.imports):
+            self.eager_branches.add(node.body)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if node in self.eager_branches:
+            self.eager_depth += 1
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        if original_node in self.eager_branches:
+            self.eager_depth -= 1
+
     def visit_Call(self, node: cst.Call) -> None:
         scope = self.function_stack[-1] if self.function_stack else None
-        if scope is not None:
+        if scope is not None and not self.eager_depth:
             self.context._index[scope].calls.append(node)
         qualname = self.imports.resolve(node.func)
         if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, Frame
-from tflint.context import FunctionNode
+from tflint.context import FunctionNode, is_eager_only_test
 
 _Handler = Callable[[cst.CSTNode, FileContext], None]
 
@@ -38,7 +38,7 @@ class Walker(cst.CSTVisitor):
             ctx.frames.append(self._function_frame(node))
         elif isinstance(node, cst.ClassDef):
             ctx.frames.append(self._class_frame(node))
-        elif isinstance(node, cst.With) and self._is_init_scope(node):
+        elif self._leaves_graph(node):
             ctx.frames.append(Frame(ctx.frame.node, ctx.frame.symbol, None, ctx.frame.class_name))
         for handler in self.visits.get(type(node).__name__, ()):
             handler(node, ctx)
@@ -48,9 +48,9 @@ class Walker(cst.CSTVisitor):
         ctx = self.ctx
         for handler in self.leaves.get(type(original_node).__name__, ()):
             handler(original_node, ctx)
-        if isinstance(original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef) or (
-            isinstance(original_node, cst.With) and self._is_init_scope(original_node)
-        ):
+        if isinstance(original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            ctx.frames.pop()
+        elif self._leaves_graph(original_node):
             ctx.frames.pop()
         ctx.ancestors.pop()
 
@@ -79,6 +79,19 @@ class Walker(cst.CSTVisitor):
         name = node.name.value
         symbol = name if parent.symbol is None else f"{parent.symbol}.<locals>.{name}"
         return Frame(node, symbol, None, name)
+
+    def _leaves_graph(self, node: cst.CSTNode) -> bool:
+        """`with tf.init_scope():` bodies and eager-only `if` branches run outside the graph."""
+        if isinstance(node, cst.With):
+            return self._is_init_scope(node)
+        if isinstance(node, cst.IndentedBlock):
+            parent = self.ctx.parent()
+            return (
+                isinstance(parent, cst.If)
+                and parent.body is node
+                and is_eager_only_test(parent.test, self.ctx.imports)
+            )
+        return False
 
     def _is_init_scope(self, node: cst.With) -> bool:
         return any(

@@ -50,7 +50,6 @@ _ARGUMENT_TYPED_CONSTRUCTORS: dict[str, int] = {
     "numpy.arange": 3, "numpy.array": 1, "numpy.asarray": 1, "numpy.random.randint": 3,
 }  # fmt: skip
 _CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast", "keras.ops.cast"})
-_EXECUTING_EAGERLY = frozenset({"tensorflow.executing_eagerly"})
 _TENSOR_FACTORIES = {
     "tensorflow.constant": 1,
     "tensorflow.convert_to_tensor": 1,
@@ -66,34 +65,11 @@ def _tensorflow_callable(ctx: FileContext, dotted: str) -> tuple[cst.BaseExpress
     return expression, needs_import
 
 
-def _under_eager_guard(ctx: FileContext) -> bool:
-    """In the body of `if tf.executing_eagerly():` (or `if ... and tf.executing_eagerly():`),
-    which tracing skips: the code there only ever runs eagerly."""
-    ancestors = ctx.ancestors
-    for index in range(len(ancestors) - 2, -1, -1):
-        ancestor = ancestors[index]
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-            return False
-        if (
-            isinstance(ancestor, cst.If)
-            and ancestors[index + 1] is ancestor.body
-            and _tests_executing_eagerly(ancestor.test, ctx)
-        ):
-            return True
-    return False
-
-
-def _tests_executing_eagerly(test: cst.BaseExpression, ctx: FileContext) -> bool:
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _tests_executing_eagerly(test.left, ctx) or _tests_executing_eagerly(test.right, ctx)
-    return isinstance(test, cst.Call) and ctx.qualname(test.func) in _EXECUTING_EAGERLY
-
-
 class NumpyCallCheck(Check):
     codes = frozenset({"TF201"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.in_graph or _under_eager_guard(ctx):
+        if not ctx.in_graph:
             return
         qualname = ctx.qualname(node.func)
         if qualname is None or not qualname.startswith("numpy.") or ".random." in qualname:
@@ -140,7 +116,6 @@ class TensorNumpyCheck(Check):
             and isinstance(func, cst.Attribute)
             and func.attr.value == "numpy"
             and not node.args
-            and not _under_eager_guard(ctx)
         ):
             return
         receiver = ctx.qualname(func.value)

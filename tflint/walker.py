@@ -48,9 +48,9 @@ class Walker(cst.CSTVisitor):
         ctx = self.ctx
         for handler in self.leaves.get(type(original_node).__name__, ()):
             handler(original_node, ctx)
-        if isinstance(original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef):
-            ctx.frames.pop()
-        elif self._leaves_graph(original_node):
+        if isinstance(
+            original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef
+        ) or self._leaves_graph(original_node):
             ctx.frames.pop()
         ctx.ancestors.pop()
 

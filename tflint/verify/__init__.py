@@ -25,8 +25,8 @@ class VerifyError(Exception):
     `--python` without TensorFlow)."""
 
 
-def _unverifiable(reason: str, device: str | None = None) -> Verification:
-    return Verification("unverifiable", reason, device)
+def _unverifiable(reason: str) -> Verification:
+    return Verification("unverifiable", reason)
 
 
 def _skip_reason(diagnostic: Diagnostic) -> str | None:
@@ -85,9 +85,19 @@ class Verifier:
             for file, symbol in keys
         ]
 
+        # A module whose import hangs or crashes the worker would do it again for each of its
+        # functions: its other requests get the same answer without a worker.
+        broken_imports: dict[str, str] = {}
+
+        def known(index: int) -> dict[str, Any] | None:
+            reason = broken_imports.get(keys[index][0])
+            return None if reason is None else {"lost": reason}
+
         def done(index: int, answer: dict[str, Any]) -> None:
             if "seconds" in answer:
                 self.seconds.append(answer["seconds"])
+            if answer.get("lost", "").endswith("while importing the module"):
+                broken_imports[keys[index][0]] = answer["lost"]
             members = groups[keys[index]]
             results = answer.get("results") or [
                 {"status": "unverifiable", "evidence": answer["lost"]}
@@ -96,7 +106,7 @@ class Verifier:
                 verdicts[member] = Verification(result["status"], result["evidence"], self.device)
 
         try:
-            self._pool.map(requests, timeout or self.timeout, done)
+            self._pool.map(requests, timeout or self.timeout, done, known)
         except WorkerError as exc:
             raise VerifyError(f"the verifier could not restart a worker: {exc}") from exc
         return [

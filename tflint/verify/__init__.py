@@ -102,8 +102,9 @@ class Verifier:
             results = answer.get("results") or [
                 {"status": "unverifiable", "evidence": answer["lost"]}
             ] * len(members)
+            device = answer.get("device", self.device)  # where ops landed, as the worker saw
             for member, result in zip(members, results, strict=True):
-                verdicts[member] = Verification(result["status"], result["evidence"], self.device)
+                verdicts[member] = Verification(result["status"], result["evidence"], device)
 
         try:
             self._pool.map(requests, timeout or self.timeout, done, known)

@@ -4,7 +4,8 @@ Protocol: one JSON object per line. The worker first answers `{"tensorflow": ver
 [...]}` (or `{"error": ...}` when TensorFlow cannot be imported), then for each request
 `{"file", "symbol", "findings": [{"code", "row", "column", "end_row", "end_column"}], "device"}`
 it may send `{"stage": ...}` lines (so the parent can say what a crash interrupted) and then
-`{"results": [{"status", "evidence"}, ...]}` in the findings' order.
+`{"results": [{"status", "evidence"}, ...], "device", "seconds"}` (results in the findings'
+order; the device ops really ran on; the worker time, for benchmarks).
 
 The protocol streams are private duplicates of fd 0/1; fd 0 becomes /dev/null and fd 1 goes to
 the worker's log (fd 2), so nothing user code prints or reads can touch the protocol.
@@ -127,15 +128,17 @@ def handle(request: dict[str, Any], send: Any) -> dict[str, Any]:
     findings = request["findings"]
     try:
         with tf.device(request["device"]):
+            # Where an op really lands under this scope (soft placement may move it).
+            device = tf.identity(0.0).device.rsplit("device:", 1)[-1]
             send({"stage": "importing the module"})
             try:
                 module, tree, source = load_module(request["file"])
             except ImportFailed as exc:
-                return {"results": [probes.unverifiable(str(exc))] * len(findings)}
-            send({"stage": f"running `{request['symbol'] or 'module-level code'}`"})
-            return {
-                "results": probes.verify_group(module, tree, source, request["symbol"], findings)
-            }
+                results = [probes.unverifiable(str(exc))] * len(findings)
+            else:
+                send({"stage": f"running `{request['symbol'] or 'module-level code'}`"})
+                results = probes.verify_group(module, tree, source, request["symbol"], findings)
+            return {"results": results, "device": device}
     finally:
         # No keras.backend.clear_session() / gc.collect(): each costs ~0.4 s with TensorFlow
         # loaded; dropping the module's references lets the collector reclaim it in time.

@@ -51,12 +51,8 @@ NOT_OBSERVABLE = {
     # seen by changing the file between calls, which the verifier does not do
     ("TF102", "read_config", "read_file"): "the verifier never writes",
     ("TF102", "read_labels", "read_file"): "no inputs could be built",
-    # GaussianNoise(stddev) and SimpleDense(units) have no default and the modules never
-    # instantiate them
-    ("TF103", "GaussianNoise.call", "np.random.normal"): "cannot instantiate GaussianNoise",
-    ("TF302", "SimpleDense.call", "add_weight"): "cannot instantiate SimpleDense",
-    # the module never calls switch_to_eager
-    ("TF407", "switch_to_eager", "run_eagerly"): "no inputs could be built",
+    # the kernel's add_weight raises first, so the bias line is never reached
+    ("TF302", "SimpleDense.call", 'name="bias"'): "no inputs could be built",
 }
 
 

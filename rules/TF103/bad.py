@@ -78,3 +78,4 @@ if __name__ == "__main__":
     print("RandomDrop sums over 5 calls:", kept)  # all 3.0 or all 0.0
     for _ in range(2):
         print([image[0, :, 0].numpy().tolist() for image in images])  # the same both epochs
+    print(GaussianNoise(0.1)(tf.ones((2, 3)), training=True))  # noise drawn at trace time

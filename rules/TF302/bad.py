@@ -55,3 +55,7 @@ if __name__ == "__main__":
         keras.Sequential([keras.Input((2,)), Projection()])
     except ValueError as error:
         print(f"Projection in a model: {cause(error)}")
+    try:
+        SimpleDense(4)(tf.constant([[1.0, 2.0]]))
+    except ValueError as error:
+        print(f"SimpleDense, called eagerly: {cause(error)}")

@@ -22,4 +22,5 @@ def switch_to_eager(model):
 if __name__ == "__main__":
     model = build_model()
     print("run_eagerly:", model.run_eagerly)
+    switch_to_eager(model)
     model.fit(np.ones((8, 4), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)

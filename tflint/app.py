@@ -126,7 +126,7 @@ def _show_diffs(result: RunResult, options: Options) -> int:
         f"Would fix {result.fixed} {noun}." if result.fixed else "No fixes to apply.",
         file=sys.stderr,
     )
-    errors = report_errors(result)
+    errors = report_errors(result, options.verbose)
     if errors is not None:
         return errors
     return EXIT_FINDINGS if result.diffs and not options.exit_zero else EXIT_CLEAN
@@ -149,7 +149,7 @@ def _verify(result: RunResult, options: Options) -> int | None:
 
 
 def exit_code(result: RunResult, options: Options) -> int:
-    errors = report_errors(result)
+    errors = report_errors(result, options.verbose)
     if errors is not None:
         return errors
     if result.diagnostics and not options.exit_zero:
@@ -157,12 +157,15 @@ def exit_code(result: RunResult, options: Options) -> int:
     return EXIT_CLEAN
 
 
-def report_errors(result: RunResult) -> int | None:
-    """Print the files that failed (one line each); EXIT_ERROR when there were any."""
+def report_errors(result: RunResult, verbose: bool = False) -> int | None:
+    """Print the files that failed (one line each, and with `verbose` the traceback of an
+    internal error); EXIT_ERROR when there were any."""
     for filename, message in result.file_errors:
         print(f"error: {filename}: {message}", file=sys.stderr)
     for filename, message in result.internal_errors:
         print(f"error: internal error while linting {filename}: {message}", file=sys.stderr)
+        if verbose and filename in result.tracebacks:
+            print(result.tracebacks[filename], end="", file=sys.stderr)
     if result.internal_errors:
         print(f"error: this is a bug in tflint; {REPORT_BUG}", file=sys.stderr)
     return EXIT_ERROR if result.file_errors or result.internal_errors else None

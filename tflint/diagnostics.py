@@ -114,4 +114,5 @@ class FileResult:
 
     filename: str
     diagnostics: tuple[Diagnostic, ...] = field(default=())
-    internal_error: str | None = None
+    internal_error: str | None = None  # one line: what went wrong
+    traceback: str | None = None  # where, for `--verbose`

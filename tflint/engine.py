@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePath
+from traceback import format_exc
 from typing import TypeVar
 
 import libcst as cst
@@ -45,24 +47,33 @@ class SyntaxProblem:
 
 
 def parse(source: bytes) -> cst.Module | SyntaxProblem:
-    """LibCST's tree, or where the source stops being Python. Python's own parser words the
-    problem (users know its messages); LibCST's is the fallback where only LibCST fails."""
+    """LibCST's tree, or where the source stops being Python. Python's own parser goes first:
+    it words the problem (users know its messages), and LibCST's native parser must never see
+    what Python rejects for nesting (it overflows its stack and kills the process). LibCST's
+    message is the fallback where only LibCST fails."""
+    problem = python_syntax_problem(source)
+    if problem is not None:
+        return problem
     try:
         return cst.parse_module(source)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError) as libcst_error:
-        try:
+    except cst.ParserSyntaxError as error:
+        return SyntaxProblem(error.message.splitlines()[0], error.raw_line, error.raw_column + 1)
+    except (SyntaxError, ValueError) as error:
+        return SyntaxProblem(str(error).splitlines()[0], 1, 1)
+
+
+def python_syntax_problem(source: bytes) -> SyntaxProblem | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
             ast.parse(source)
-        except SyntaxError as error:
-            return SyntaxProblem(error.msg, error.lineno or 1, error.offset or 1)
-        except ValueError as error:  # e.g. NUL bytes
-            return SyntaxProblem(str(error), 1, 1)
-        if isinstance(libcst_error, cst.ParserSyntaxError):
-            return SyntaxProblem(
-                libcst_error.message.splitlines()[0],
-                libcst_error.raw_line,
-                libcst_error.raw_column + 1,
-            )
-        return SyntaxProblem(str(libcst_error).splitlines()[0], 1, 1)
+    except SyntaxError as error:
+        return SyntaxProblem(error.msg, error.lineno or 1, error.offset or 1)
+    except ValueError as error:  # e.g. NUL bytes
+        return SyntaxProblem(str(error), 1, 1)
+    except (RecursionError, MemoryError):  # how CPython's parser refuses deep nesting
+        return SyntaxProblem("too deeply nested for Python's parser", 1, 1)
+    return None
 
 
 @cache
@@ -179,11 +190,7 @@ def lint_source(
 
 def _compiles(source: bytes) -> bool:
     """A cheap syntax check (stdlib, C) for files the gate lets skip LibCST."""
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    return python_syntax_problem(source) is None
 
 
 def _syntax_only(source: bytes, filename: str) -> list[Diagnostic]:
@@ -218,6 +225,10 @@ def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:
     try:
         return work()
     except RecursionError:
-        return FileResult(filename, internal_error="code nested too deeply to analyze")
-    except Exception as error:
-        return FileResult(filename, internal_error=f"{type(error).__name__}: {error}")
+        return FileResult(
+            filename, internal_error="code nested too deeply to analyze", traceback=format_exc()
+        )
+    except Exception as error:  # one file's bug must not stop the run
+        return FileResult(
+            filename, internal_error=f"{type(error).__name__}: {error}", traceback=format_exc()
+        )

@@ -32,6 +32,7 @@ class RunResult:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[tuple[str, str]] = field(default_factory=list)
+    tracebacks: dict[str, str] = field(default_factory=dict)  # filename → traceback (--verbose)
     files: int = 0
     fixed: int = 0
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (filename, diff), --diff only
@@ -50,6 +51,8 @@ class RunResult:
         self.diagnostics.extend(outcome.diagnostics)
         if outcome.internal_error is not None:
             self.internal_errors.append((outcome.filename, outcome.internal_error))
+        if outcome.traceback is not None:
+            self.tracebacks[outcome.filename] = outcome.traceback
 
     def finish(self) -> RunResult:
         self.diagnostics.sort(key=lambda d: d.sort_key)

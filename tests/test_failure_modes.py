@@ -1,0 +1,292 @@
+"""What goes wrong around a run never corrupts a file or kills the run silently: files that
+vanish or change mid-run, fixes that cannot be written (read-only file, full disk, no temporary
+file), Ctrl-C during `--fix`, a crashed worker, input that would crash the parser, and a bug in
+tflint itself — each ends in a one-line message and the documented exit code."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_runner_cache import descendants, running
+from tflint import files as tflint_files
+from tflint import runner
+from tflint.app import EXIT_ERROR, Options, exit_code
+from tflint.config import Settings
+from tflint.engine import lint_bytes, lint_source
+from tflint.fixes import FixMode, fix_file
+from tflint.parallel import map_unordered
+from tflint.rules import RULES
+
+ALL_CODES = frozenset(RULES)
+BAD = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    @tf.function
+    def step(x):
+        print(x)
+        return x
+    """
+)
+FIXED = BAD.replace("print(x)", "tf.print(x)")
+REPORT_LINE = (
+    "error: this is a bug in tflint; please report it at "
+    "https://github.com/tflint-dev/tflint/issues with the file"
+)
+
+
+def tflint(*arguments: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tflint", *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def fix_in_process(path: Path) -> runner.RunResult:
+    return runner.lint_paths([path], Settings(root=path.parent), jobs=1, fix=FixMode())
+
+
+def leftovers(directory: Path) -> list[Path]:
+    """Temporary files of atomic writes (`.name.XXXX.tmp`) left anywhere below `directory`."""
+    return sorted(directory.rglob("*.tmp"))
+
+
+# -- files that vanish or change during a run -------------------------------------------------
+
+
+def test_a_file_deleted_between_discovery_and_reading_is_tf002(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "kept.py").write_text(BAD)
+    (tmp_path / "vanishing.py").write_text(BAD)
+    real_discover = runner.discover
+
+    def discover_then_delete(paths: list[Path], settings: Settings) -> Iterator[object]:
+        for item in real_discover(paths, settings):
+            if isinstance(item, Path) and item.name == "vanishing.py":
+                item.unlink()  # another process removes it right after the walk saw it
+            yield item
+
+    monkeypatch.setattr(runner, "discover", discover_then_delete)
+    result = runner.lint_paths([tmp_path], Settings(root=tmp_path), jobs=1, use_cache=False)
+    found = [(Path(d.filename).name, d.code, d.message) for d in result.diagnostics]
+    assert found == [
+        ("kept.py", "TF101", found[0][2]),
+        ("vanishing.py", "TF002", "cannot read: No such file or directory"),
+    ]
+    assert (result.files, result.internal_errors) == (2, [])
+
+
+def test_a_file_edited_while_it_is_fixed_keeps_the_edit(tmp_path: Path) -> None:
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    edited = BAD + "# saved by an editor meanwhile\n"
+    read_by_tflint = path.read_bytes()
+    path.write_text(edited)
+    outcome = fix_file(read_by_tflint, str(path), ALL_CODES, FixMode())
+    assert outcome.write_error == "cannot write fixes: file changed while it was being fixed"
+    assert (outcome.fixed, path.read_text()) == (0, edited)
+    assert leftovers(tmp_path) == []
+
+
+# -- fixes that cannot be written ---------------------------------------------------------------
+
+
+def test_fix_of_a_read_only_file_says_so_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    path.chmod(0o444)
+    completed = tflint("--fix", "--no-cache", path)
+    assert completed.returncode == EXIT_ERROR
+    assert completed.stderr == f"error: {path}: cannot write fixes: file is read-only\n"
+    assert "TF101" in completed.stdout  # the finding is still reported
+    assert (path.read_text(), path.stat().st_mode & 0o777) == (BAD, 0o444)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_full_disk_leaves_the_original_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+
+    def disk_full(source: object, target: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", disk_full)  # the atomic rename at the end of the write
+    result = fix_in_process(path)
+    assert result.file_errors == [(str(path), "cannot write fixes: No space left on device")]
+    assert [d.code for d in result.diagnostics] == ["TF101"]  # as on disk: not fixed
+    assert (result.fixed, path.read_text()) == (0, BAD)
+    assert leftovers(tmp_path) == []
+
+
+def test_no_room_for_the_temporary_file_leaves_the_original_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory the temporary file cannot be created in (root ignores permission bits, so
+    the refusal is simulated where the write asks for the file)."""
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tflint_files.tempfile, "mkstemp", refuse)
+    result = fix_in_process(path)
+    assert result.file_errors == [(str(path), "cannot write fixes: Permission denied")]
+    assert (result.fixed, path.read_text()) == (0, BAD)
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_ctrl_c_during_fix_leaves_every_file_whole(tmp_path: Path) -> None:
+    tree = tmp_path / "project"
+    tree.mkdir()
+    for index in range(300):  # far more work than the seconds it gets before Ctrl-C
+        (tree / f"module_{index:03}.py").write_text(BAD * 20)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tflint", "--fix", "--jobs", "2", str(tree)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(descendants(process.pid)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    helpers = descendants(process.pid)
+    assert len(helpers) >= 4, "the pool never started"
+    time.sleep(2)  # workers busy, some files already written back
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, "error: interrupted\n")
+    contents = {path.read_text() for path in tree.glob("*.py")}
+    assert contents <= {BAD * 20, FIXED * 20}, "a file was left half-written"
+    assert leftovers(tree) == []  # no temporary file, in the tree nor in .tflint_cache
+    time.sleep(0.5)
+    assert not any(running(pid) for pid in helpers)
+
+
+# -- a crashed worker, input that would crash the parser, bugs in tflint ------------------------
+
+
+def crash_on_doomed(job: runner.Job) -> object:
+    """The real worker function, except that the worker dies (as under the OOM killer or a
+    segfault in a C extension) on one file. Module level: pool workers import it."""
+    if Path(job.filename).name == "doomed.py":
+        os._exit(9)
+    return runner.run_job(job)
+
+
+def test_a_crashed_worker_is_that_files_internal_error_and_the_run_completes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [f"module_{index}.py" for index in range(6)] + ["doomed.py"]
+    jobs = [runner.Job(str(tmp_path / name), BAD.encode(), ALL_CODES, None) for name in names]
+    result = runner.RunResult()
+    for _, outcome in map_unordered(crash_on_doomed, jobs, 2, runner.crashed):
+        result.add(outcome)
+    result.finish()
+    assert result.files == 7
+    assert [Path(d.filename).name for d in result.diagnostics] == sorted(names[:-1])
+    doomed = str(tmp_path / "doomed.py")
+    assert result.internal_errors == [(doomed, "the worker process linting this file crashed")]
+    assert exit_code(result, Options(verbose=True)) == EXIT_ERROR  # no traceback to show
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: internal error while linting {doomed}: the worker process linting this file "
+        "crashed",
+        REPORT_LINE,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("x = " + "(" * 10_000 + ")" * 10_000, "syntax error: too many nested parentheses"),
+        ("f = " + "lambda: " * 5_000 + "0", "syntax error: too deeply nested for Python's parser"),
+    ],
+    ids=["parentheses", "lambdas"],
+)
+def test_nesting_that_overflows_libcst_is_a_syntax_error_not_a_crash(
+    tmp_path: Path, code: str, message: str
+) -> None:
+    """LibCST's native parser overflows its stack (SIGSEGV, the whole process) on nesting Python
+    refuses; in one process (`--jobs 1`) that used to kill tflint itself."""
+    path = tmp_path / "deep.py"
+    path.write_text(f"import tensorflow as tf\n\n\n@tf.function\ndef f():\n    {code}\n")
+    completed = tflint("--jobs", "1", "--no-cache", "--output-format", "json", path)
+    assert (completed.returncode, completed.stderr) == (1, "")
+    assert f'"message": "{message}"' in completed.stdout
+    assert lint_source(path.read_bytes(), str(path), ALL_CODES)[0].code == "TF001"
+
+
+def test_an_internal_error_is_one_line_and_how_to_report_it_traceback_only_with_verbose(
+    tmp_path: Path,
+) -> None:
+    """Code nested deeper than tflint's tree walk can follow (Python compiles it) is today an
+    internal error: the run goes on, the user gets the file and the reason, not a traceback."""
+    path = tmp_path / "deep.py"
+    path.write_text(BAD + "\n\ndef g(x):\n    return " + "-" * 1500 + "x\n")
+    quiet = tflint("--no-cache", path)
+    assert quiet.returncode == EXIT_ERROR
+    assert quiet.stderr.splitlines() == [
+        f"error: internal error while linting {path}: code nested too deeply to analyze",
+        REPORT_LINE,
+    ]
+    verbose = tflint("--no-cache", "--verbose", path)
+    assert verbose.returncode == EXIT_ERROR
+    lines = verbose.stderr.splitlines()
+    assert lines[1] == "Traceback (most recent call last):"
+    assert "RecursionError: maximum recursion depth exceeded" in verbose.stderr
+    assert (lines[0], lines[-1]) == (quiet.stderr.splitlines()[0], REPORT_LINE)
+
+
+def broken_linter(source: bytes, filename: str, enabled: frozenset[str]) -> list[object]:
+    raise KeyError("lost")
+
+
+def test_the_traceback_travels_with_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+    result = runner.RunResult()
+    result.add(lint_bytes(BAD.encode(), "step.py", ALL_CODES, broken_linter))
+    assert result.internal_errors == [("step.py", "KeyError: 'lost'")]
+    assert exit_code(result, Options(verbose=True)) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error while linting step.py: KeyError: 'lost'\n")
+    assert "in broken_linter\n" in err
+    assert err.endswith(f"KeyError: 'lost'\n{REPORT_LINE}\n")
+
+
+def test_temporary_directory_is_the_files_own(tmp_path: Path) -> None:
+    """Atomic writes put their temporary file beside the target (same file system), so a
+    rename can never copy across devices half-way."""
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    seen: list[str] = []
+    real_mkstemp = tempfile.mkstemp
+
+    def spy(*args: object, **kwargs: object) -> tuple[int, str]:
+        handle, name = real_mkstemp(*args, **kwargs)  # type: ignore[call-overload]
+        seen.append(name)
+        return handle, name
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tflint_files.tempfile, "mkstemp", spy)
+        fix_in_process(path)
+    assert [Path(name).parent for name in seen] == [tmp_path]
+    assert path.read_text() == FIXED

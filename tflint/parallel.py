@@ -101,8 +101,15 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; only the parent acts on it (and ends workers)."""
+    """Ctrl-C reaches the whole process group; only the parent acts on it, ending workers with
+    SIGTERM, which a worker turns into SystemExit so a fix being written removes its
+    temporary file (files.write_atomically) instead of leaving it behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
+
+
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _terminate(executor: ProcessPoolExecutor) -> None:

@@ -10,27 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.snippets import MESSAGE_101
+from tests.snippets import PRINT_AND_CLOCK as BAD
 from tflint import __version__
 from tflint.cli import main
-
-BAD = textwrap.dedent(
-    """\
-    import time
-
-    import tensorflow as tf
-
-
-    @tf.function
-    def step(x):
-        print(x)
-        started = time.time()
-        return x + started
-    """
-)
-MESSAGE_101 = (
-    "`print` in graph code (decorated with @tf.function) runs once per trace, not on every "
-    "call, and shows symbolic tensors; use `tf.print`"
-)
 
 
 def run(args: list[str], cwd: Path, stdin: bytes | None = None):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.snippets import MESSAGE_101
+from tests.snippets import PRINT_AND_CLOCK as MODEL
 from tflint import __version__
 from tflint.cli import main
 from tflint.diagnostics import Diagnostic, Location
@@ -23,24 +24,6 @@ from tflint.rules import RULES
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 CHECKOUT = Path(__file__).resolve().parent.parent
-MODEL = textwrap.dedent(
-    """\
-    import time
-
-    import tensorflow as tf
-
-
-    @tf.function
-    def step(x):
-        print(x)
-        started = time.time()
-        return x + started
-    """
-)
-MESSAGE_101 = (
-    "`print` in graph code (decorated with @tf.function) runs once per trace, not on every "
-    "call, and shows symbolic tensors; use `tf.print`"
-)
 GITHUB_LINE = re.compile(
     r"::error file=[^,:]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=TF\d{3}::[^\r\n]+"
 )

@@ -159,8 +159,9 @@ def test_no_room_for_the_temporary_file_leaves_the_original_intact(
 def test_ctrl_c_during_fix_leaves_every_file_whole(tmp_path: Path) -> None:
     tree = tmp_path / "project"
     tree.mkdir()
-    for index in range(300):  # far more work than the seconds it gets before Ctrl-C
-        (tree / f"module_{index:03}.py").write_text(BAD * 20)
+    original = BAD * 60
+    for index in range(400):  # far more work than the moment it gets before Ctrl-C
+        (tree / f"module_{index:03}.py").write_text(original)
     process = subprocess.Popen(
         [sys.executable, "-m", "tflint", "--fix", "--jobs", "2", str(tree)],
         stdout=subprocess.DEVNULL,
@@ -169,15 +170,18 @@ def test_ctrl_c_during_fix_leaves_every_file_whole(tmp_path: Path) -> None:
     )
     deadline = time.monotonic() + 60
     while len(descendants(process.pid)) < 4 and time.monotonic() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.05)
     helpers = descendants(process.pid)
     assert len(helpers) >= 4, "the pool never started"
-    time.sleep(2)  # workers busy, some files already written back
+    while time.monotonic() < deadline and all(
+        path.read_text() == original for path in tree.glob("*.py")
+    ):
+        time.sleep(0.05)  # Ctrl-C once the first fixed file has been written back
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert (process.returncode, stderr) == (130, "error: interrupted\n")
     contents = {path.read_text() for path in tree.glob("*.py")}
-    assert contents <= {BAD * 20, FIXED * 20}, "a file was left half-written"
+    assert contents == {original, FIXED * 60}, "a file was left half-written"
     assert leftovers(tree) == []  # no temporary file, in the tree nor in .tflint_cache
     time.sleep(0.5)
     assert not any(running(pid) for pid in helpers)

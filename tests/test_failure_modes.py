@@ -294,3 +294,11 @@ def test_temporary_directory_is_the_files_own(tmp_path: Path) -> None:
         fix_in_process(path)
     assert [Path(name).parent for name in seen] == [tmp_path]
     assert path.read_text() == FIXED
+
+
+def test_valid_python_libcst_cannot_parse_is_not_a_syntax_error(tmp_path: Path) -> None:
+    """LibCST rejects a parenthesized annotated name (`(x): int`, in CPython's own tests);
+    Python accepts it, so reporting TF001 would be a false positive."""
+    source = b"import tensorflow as tf\n\n\n@tf.function\ndef f(x):\n    (y): int\n    return x\n"
+    assert lint_source(source, "annotated.py", ALL_CODES) == []
+    assert lint_source(source, "annotated.py", ALL_CODES, gate=False) == []

@@ -44,6 +44,7 @@ class SyntaxProblem:
     message: str
     row: int
     column: int
+    python_rejects: bool = True  # False: valid Python only LibCST cannot parse (no TF001)
 
 
 def parse(source: bytes) -> cst.Module | SyntaxProblem:
@@ -57,9 +58,10 @@ def parse(source: bytes) -> cst.Module | SyntaxProblem:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return SyntaxProblem(error.message.splitlines()[0], error.raw_line, error.raw_column + 1)
+        message = error.message.splitlines()[0]
+        return SyntaxProblem(message, error.raw_line, error.raw_column + 1, python_rejects=False)
     except (SyntaxError, ValueError) as error:
-        return SyntaxProblem(str(error).splitlines()[0], 1, 1)
+        return SyntaxProblem(str(error).splitlines()[0], 1, 1, python_rejects=False)
 
 
 def python_syntax_problem(source: bytes) -> SyntaxProblem | None:
@@ -180,10 +182,13 @@ def lint_source(
     if isinstance(checked, Unreadable):
         return [unreadable_diagnostic(checked)] if "TF002" in enabled else []
     if gate and not may_have_findings(source):
-        return [] if "TF001" not in enabled or _compiles(source) else _syntax_only(source, filename)
+        if "TF001" not in enabled or _compiles(source):
+            return []
+        problem = parse(source)
+        return _syntax_only(problem, filename) if isinstance(problem, SyntaxProblem) else []
     module = parse(source)
     if isinstance(module, SyntaxProblem):
-        return [_syntax_diagnostic(module, filename)] if "TF001" in enabled else []
+        return _syntax_only(module, filename) if "TF001" in enabled else []
     diagnostics = analyze(module, filename, enabled)
     return apply_suppressions(diagnostics, source)
 
@@ -193,9 +198,10 @@ def _compiles(source: bytes) -> bool:
     return python_syntax_problem(source) is None
 
 
-def _syntax_only(source: bytes, filename: str) -> list[Diagnostic]:
-    module = parse(source)
-    return [_syntax_diagnostic(module, filename)] if isinstance(module, SyntaxProblem) else []
+def _syntax_only(problem: SyntaxProblem, filename: str) -> list[Diagnostic]:
+    """TF001 where Python itself rejects the file; valid Python that only LibCST cannot parse
+    (e.g. `(x): int`) is not a syntax error, just not analyzed."""
+    return [_syntax_diagnostic(problem, filename)] if problem.python_rejects else []
 
 
 def _syntax_diagnostic(problem: SyntaxProblem, filename: str) -> Diagnostic:

@@ -79,13 +79,6 @@ def worker_crashed(item: tuple[str, bytes]) -> FileResult:
     return FileResult(item[0], internal_error="the worker process crashed")
 
 
-# A known limit, kept exact so that fixing it (or any new internal error) fails this test:
-# LibCST nests implicit string concatenation (`"a" "b" "c" ...`) one level per part, and its
-# recursive visit needs more than Python's default recursion limit for the thousand-part
-# strings of pydoc's topic index (it passes with sys.setrecursionlimit(20_000)).
-KNOWN_TOO_DEEP = [("pydoc_data/topics.py", "code nested too deeply to analyze")]
-
-
 def test_the_standard_library_with_the_prescan_off() -> None:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [p for p in discover([stdlib], Settings(root=stdlib)) if isinstance(p, Path)]
@@ -100,6 +93,6 @@ def test_the_standard_library_with_the_prescan_off() -> None:
         for r in results
         if r.internal_error
     ]
-    assert internal_errors == KNOWN_TOO_DEEP
+    assert internal_errors == []
     diagnostics = [d for result in results for d in result.diagnostics]
     assert syntax_errors_python_accepts(diagnostics) == []

@@ -240,25 +240,50 @@ def test_nesting_that_overflows_libcst_is_a_syntax_error_not_a_crash(
     assert lint_source(path.read_bytes(), str(path), ALL_CODES)[0].code == "TF001"
 
 
-def test_an_internal_error_is_one_line_and_how_to_report_it_traceback_only_with_verbose(
-    tmp_path: Path,
-) -> None:
-    """Code nested deeper than tflint's tree walk can follow (Python compiles it) is today an
-    internal error: the run goes on, the user gets the file and the reason, not a traceback."""
+def test_code_nested_past_the_default_recursion_limit_is_analyzed(tmp_path: Path) -> None:
+    """Python compiles 1,500 nested unary minuses; the tree walk needs more than the default
+    recursion limit, so tflint retries on a deep stack and still reports the finding."""
     path = tmp_path / "deep.py"
     path.write_text(BAD + "\n\ndef g(x):\n    return " + "-" * 1500 + "x\n")
-    quiet = tflint("--no-cache", path)
-    assert quiet.returncode == EXIT_ERROR
-    assert quiet.stderr.splitlines() == [
-        f"error: internal error while linting {path}: code nested too deeply to analyze",
+    result = tflint("--no-cache", "--select", "TF101", path)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert f"{path}:6:5: TF101" in result.stdout
+
+
+def test_an_internal_error_is_one_line_and_how_to_report_it_traceback_only_with_verbose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug in a check (simulated: no honest input triggers one any more) costs its file
+    one line and how to report it, never a bare traceback unless --verbose."""
+    from tflint import engine
+    from tflint.cli import main
+
+    path = tmp_path / "model.py"
+    path.write_text(BAD)
+
+    def broken_analyze(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a check tripped over this file")
+
+    monkeypatch.setattr(engine, "analyze", broken_analyze)
+
+    def run(*arguments: str) -> tuple[int, list[str]]:
+        with pytest.raises(SystemExit) as exited:
+            main([*arguments, "--no-cache", "--jobs", "1", str(path)])
+        captured = capsys.readouterr()
+        assert captured.out == "No findings, but 1 file could not be analyzed.\n"
+        return exited.value.code, captured.err.splitlines()
+
+    code, quiet = run()
+    assert code == EXIT_ERROR
+    assert quiet == [
+        f"error: internal error while linting {path}: RuntimeError: a check tripped over this file",
         REPORT_LINE,
     ]
-    verbose = tflint("--no-cache", "--verbose", path)
-    assert verbose.returncode == EXIT_ERROR
-    lines = verbose.stderr.splitlines()
-    assert lines[1] == "Traceback (most recent call last):"
-    assert "RecursionError: maximum recursion depth exceeded" in verbose.stderr
-    assert (lines[0], lines[-1]) == (quiet.stderr.splitlines()[0], REPORT_LINE)
+    code, verbose = run("--verbose")
+    assert code == EXIT_ERROR
+    assert verbose[1] == "Traceback (most recent call last):"
+    assert "RuntimeError: a check tripped over this file" in "\n".join(verbose)
+    assert (verbose[0], verbose[-1]) == (quiet[0], REPORT_LINE)
 
 
 def broken_linter(source: bytes, filename: str, enabled: frozenset[str]) -> list[object]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -225,11 +227,47 @@ def lint_bytes(
     return guarded(filename, lambda: FileResult(filename, tuple(lint(source, filename, enabled))))
 
 
+DEEP_RECURSION_LIMIT = 50_000
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def with_deep_stack(work: Callable[[], T]) -> T:
+    """Run `work` again in a thread with a 512 MB stack and a raised recursion limit: valid
+    code nested deeper than Python's default limit (the stdlib's pydoc topics, long implicit
+    string concatenations) is analyzed instead of failing. The larger stack keeps the higher
+    limit from overflowing the C stack."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # re-raised in the calling thread
+            failure.append(error)
+
+    previous_limit = sys.getrecursionlimit()
+    previous_stack = threading.stack_size(DEEP_STACK_BYTES)
+    sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
+    try:
+        thread = threading.Thread(target=run, name="tflint-deep-stack")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous_stack)
+        sys.setrecursionlimit(previous_limit)
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:
     """Run one file's work so that a bug it hits becomes that file's internal error instead of
     stopping the run."""
     try:
-        return work()
+        try:
+            return work()
+        except RecursionError:
+            return with_deep_stack(work)
     except RecursionError:
         return FileResult(
             filename, internal_error="code nested too deeply to analyze", traceback=format_exc()

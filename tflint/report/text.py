@@ -32,8 +32,11 @@ def render_text(run: RunResult) -> str:
         total = count + run.fixed
         noun = "finding" if total == 1 else "findings"
         lines.append(f"Found {total} {noun} ({run.fixed} fixed, {count} remaining).")
-    elif count == 0:
+    elif count == 0 and not run.internal_errors:
         lines.append("All checks passed!")
+    elif count == 0:
+        files = len(run.internal_errors)
+        lines.append(f"No findings, but {files} file{'s' * (files != 1)} could not be analyzed.")
     else:
         noun = "finding" if count == 1 else "findings"
         lines.append(f"Found {count} {noun}.")

@@ -18,6 +18,7 @@ from functools import cached_property
 import libcst as cst
 
 from tflint.names import ImportMap, dotted_name, target_names
+from tflint.traverse import walk
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 
@@ -206,7 +207,7 @@ class GraphContext:
         self._foreign_names: dict[FunctionNode | None, set[str]] = {}
         self._assigned_from: dict[tuple[str, ...], frozenset[str]] = {}
         indexer = _Indexer(self)
-        module.visit(indexer)
+        walk(module, indexer)
         self._classify_classes()
         self.assignments = indexer.assignments
         self._find_dataset_names(indexer.scoped_assignments)

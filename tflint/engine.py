@@ -29,6 +29,7 @@ from tflint.files import Unreadable, check_decodable
 from tflint.names import ImportMap
 from tflint.prescan import may_have_findings
 from tflint.suppress import apply_suppressions
+from tflint.traverse import walk
 from tflint.walker import Walker
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ def analyze(module: cst.Module, filename: str, enabled: frozenset[str]) -> list[
         return []
     graph = GraphContext(module, ImportMap.from_module(module))
     ctx = FileContext(filename, graph, enabled, is_test_file(filename))
-    module.visit(Walker(ctx, checks))
+    walk(module, Walker(ctx, checks))
     if not ctx.reports:
         return []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from tflint.traverse import walk
+
 # Longest prefix first: how the many spellings of one API map to one canonical name.
 _CANONICAL_PREFIXES = (
     ("tensorflow.compat.v2.", "tensorflow."),
@@ -53,7 +55,7 @@ class ImportMap:
     @classmethod
     def from_module(cls, module: cst.Module) -> ImportMap:
         collector = _ImportCollector()
-        module.visit(collector)
+        walk(module, collector)
         return cls(collector.aliases, frozenset(_module_level_bindings(module.body)))
 
     def resolve(self, node: cst.BaseExpression) -> str | None:

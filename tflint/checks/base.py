@@ -17,6 +17,7 @@ import libcst as cst
 from tflint.context import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
 from tflint.diagnostics import Applicability
 from tflint.names import ImportMap, target_names
+from tflint.traverse import walk
 
 # Attributes of a tensor that are Python values at trace time (static shape information).
 STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "name", "device", "graph"})
@@ -274,7 +275,7 @@ def _literal_default(param: cst.Param) -> bool:
 def collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExpression]]:
     """(target names, value) of every assignment in one function body, nested functions aside."""
     collector = _AssignmentCollector()
-    node.body.visit(collector)
+    walk(node.body, collector)
     return collector.assignments
 
 

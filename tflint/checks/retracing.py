@@ -8,6 +8,7 @@ from tflint.checks.base import Check, FileContext, FixPlan
 from tflint.context import TfFunctionInfo, has_fixed_signature, tf_function_call_options
 from tflint.diagnostics import Applicability
 from tflint.names import target_names
+from tflint.traverse import walk
 
 _LOOPS = (cst.For, cst.While)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -44,7 +45,7 @@ def _varying_python_names(loop: cst.For | cst.While, ctx: FileContext) -> set[st
     if isinstance(loop, cst.For):
         names |= _python_loop_targets(loop, ctx)
     counters = _Counters()
-    loop.body.visit(counters)
+    walk(loop.body, counters)
     return names | counters.names
 
 
@@ -191,7 +192,7 @@ class FunctionRecreatedCheck(Check):
 def _escapes(name: str, outer: cst.FunctionDef) -> bool:
     """Whether a nested function outlives the call that made it (returned, stored, passed)."""
     finder = _EscapeFinder(name)
-    outer.body.visit(finder)
+    walk(outer.body, finder)
     return finder.escapes
 
 
@@ -204,7 +205,7 @@ class _EscapeFinder(cst.CSTVisitor):
         if node is None:
             return False
         finder = _NameUse(self.name)
-        node.visit(finder)
+        walk(node, finder)
         return finder.found
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -233,7 +234,7 @@ class _NameUse(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> bool:
         if isinstance(node.func, cst.Name) and node.func.value == self.name:
             for arg in node.args:
-                arg.visit(self)
+                walk(arg, self)
             return False
         return True
 

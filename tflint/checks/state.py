@@ -8,6 +8,7 @@ import libcst.matchers as m
 from tflint.checks.base import Check, FileContext, Frame
 from tflint.context import FunctionNode, tf_function_call_options
 from tflint.names import target_names
+from tflint.traverse import walk
 
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "pop", "popitem", "remove", "update", "add", "discard",
@@ -115,7 +116,7 @@ class OuterStateCheck(Check):
             if len(self._locals) > 256:
                 self._locals.clear()
             collector = _LocalNames()
-            function.body.visit(collector)
+            walk(function.body, collector)
             self._locals[function] = collector
         return self._locals[function]
 

@@ -104,12 +104,21 @@ def test_no_cache_neither_reads_nor_writes(project: Path) -> None:
     assert not (project / CACHE_DIR_NAME).exists()
 
 
-def test_internal_errors_are_not_cached(project: Path) -> None:
-    deep = "import tensorflow as tf\n\n@tf.function\ndef f(x):\n    return " + "-" * 1000 + "x\n"
-    (project / "deep.py").write_text(deep)
+def test_internal_errors_are_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tflint import engine
+
+    real_analyze = engine.analyze
+
+    def analyze(module, filename, enabled):  # a check's bug, on one file only
+        if filename.endswith("broken.py"):
+            raise RuntimeError("a check tripped over this file")
+        return real_analyze(module, filename, enabled)
+
+    monkeypatch.setattr(engine, "analyze", analyze)
+    (project / "broken.py").write_text((project / "bad.py").read_text())
     result = lint(project)
     assert result.internal_errors == [
-        (str(project / "deep.py"), "code nested too deeply to analyze")
+        (str(project / "broken.py"), "RuntimeError: a check tripped over this file")
     ]
     assert len(entries(project)) == 1  # bad.py's only
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -65,10 +67,18 @@ class Settings:
         )
 
     def relative(self, path: str) -> str:
-        try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return PurePath(path).as_posix()
+        """The path relative to the config's directory (as written, outside it). Plain string
+        work on absolute paths: resolving symlinks for every file walked cost seconds on big
+        trees and is not what a user's patterns mean anyway."""
+        absolute = str(Path(path).absolute())
+        root = self._absolute_root
+        if absolute.startswith(root):
+            return PurePath(absolute[len(root) :]).as_posix()
+        return PurePath(path).as_posix()
+
+    @cached_property
+    def _absolute_root(self) -> str:
+        return str(self.root.absolute()) + os.sep
 
     def fingerprint(self) -> str:
         """A stable digest of everything that changes lint results (for the cache key)."""

@@ -118,11 +118,6 @@ def source_encoding(data: bytes) -> str:
     return encoding
 
 
-def decode(data: bytes) -> str:
-    """Text of source bytes already accepted by check_decodable (PEP 263, BOM)."""
-    return data.decode(source_encoding(data))
-
-
 def write_atomically(
     path: Path, data: bytes, mode: int | None = None, durable: bool = False
 ) -> None:

@@ -79,14 +79,6 @@ class ImportMap:
         """Local names bound to exactly `qualname` (e.g. the module's alias of tensorflow)."""
         return sorted(local for local, target in self._aliases.items() if target == qualname)
 
-    def imports_any(self, roots: Iterable[str]) -> bool:
-        roots = tuple(roots)
-        return any(
-            target == root or target.startswith(root + ".")
-            for target in self._aliases.values()
-            for root in roots
-        )
-
 
 class _ImportCollector(cst.CSTVisitor):
     def __init__(self) -> None:

@@ -2,6 +2,9 @@
 
 import textwrap
 
+from tflint.diagnostics import Diagnostic
+from tflint.engine import lint_source
+
 # A tf.function with one safely fixable finding (TF101, line 8) and one unsafe one (TF104).
 PRINT_AND_CLOCK = textwrap.dedent(
     """\
@@ -21,3 +24,14 @@ MESSAGE_101 = (
     "`print` in graph code (decorated with @tf.function) runs once per trace, not on every "
     "call, and shows symbolic tensors; use `tf.print`"
 )
+
+
+def lint_snippet(source: str, codes: frozenset[str]) -> list[Diagnostic]:
+    """Findings of an indented snippet, in (location, code) order."""
+    diagnostics = lint_source(textwrap.dedent(source).encode(), "snippet.py", codes)
+    return sorted(diagnostics, key=lambda d: (d.location, d.code))
+
+
+def positions(diagnostics: list[Diagnostic]) -> list[tuple[int, int, str]]:
+    """(row, column, code) of each finding."""
+    return [(d.location.row, d.location.column, d.code) for d in diagnostics]

@@ -10,22 +10,20 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.snippets import lint_snippet, positions
 from tflint.checks.numpy_use import EXACT_TENSORFLOW_EQUIVALENTS
 from tflint.diagnostics import Applicability, Diagnostic, Location
-from tflint.engine import lint_source
 from tflint.fixes import fix_source
 
 CODES = frozenset({"TF201", "TF202", "TF204", "TF301", "TF302", "TF303"})
 
 
 def lint(source: str) -> list[Diagnostic]:
-    diagnostics = lint_source(textwrap.dedent(source).encode(), "snippet.py", CODES)
-    return sorted(diagnostics, key=lambda d: (d.location, d.code))
+    return lint_snippet(source, CODES)
 
 
 def found(source: str) -> list[tuple[int, int, str]]:
-    """(row, column, code) of every finding, in order."""
-    return [(d.location.row, d.location.column, d.code) for d in lint(source)]
+    return positions(lint(source))
 
 
 def only(source: str) -> Diagnostic:

@@ -3,25 +3,20 @@ look-alike idioms of real TensorFlow code that must stay quiet."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
+from tests.snippets import lint_snippet, positions
 from tflint.diagnostics import Applicability, Diagnostic
-from tflint.engine import lint_source
 
 CODES = frozenset({"TF102", "TF103", "TF104", "TF105", "TF106"})
 
 
 def lint(source: str) -> list[Diagnostic]:
-    code = textwrap.dedent(source).encode()
-    diagnostics = lint_source(code, "snippet.py", CODES)
-    return sorted(diagnostics, key=lambda d: (d.location, d.code))
+    return lint_snippet(source, CODES)
 
 
 def found(source: str) -> list[tuple[int, int, str]]:
-    """(row, column, code) of every finding, in order."""
-    return [(d.location.row, d.location.column, d.code) for d in lint(source)]
+    return positions(lint(source))
 
 
 def only_message(source: str) -> str:

@@ -209,7 +209,7 @@ class GraphContext:
         indexer = _Indexer(self)
         walk(module, indexer)
         self._classify_classes()
-        self.assignments = indexer.assignments
+        self.assignments = [(names, value) for _, names, value in indexer.scoped_assignments]
         self._find_dataset_names(indexer.scoped_assignments)
         self._find_roots(indexer)
         self._propagate()
@@ -467,7 +467,6 @@ class _Indexer(cst.CSTVisitor):
         self.decorated: list[tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = []
         self.wrapped: list[tuple[FunctionNode | None, cst.BaseExpression, GraphReason]] = []
         self.exempt_functions: list[FunctionNode] = []
-        self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
         self.scoped_assignments: list[
             tuple[FunctionNode | None, list[str], cst.BaseExpression]
         ] = []
@@ -566,7 +565,6 @@ class _Indexer(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in target_names(target.target)]
         if names:
-            self.assignments.append((names, node.value))
             scope = self.function_stack[-1] if self.function_stack else None
             self.scoped_assignments.append((scope, names, node.value))
         if (

@@ -30,16 +30,21 @@ class Walker(cst.CSTVisitor):
     def __init__(self, ctx: FileContext, checks: Sequence[Check]) -> None:
         self.ctx = ctx
         self.visits, self.leaves = dispatch_table(checks)
+        self._frame_owners: list[cst.CSTNode] = []  # the node that pushed each frame above the root
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
         ctx.ancestors.append(node)
+        frame = None
         if isinstance(node, cst.FunctionDef | cst.Lambda):
-            ctx.frames.append(self._function_frame(node))
+            frame = self._function_frame(node)
         elif isinstance(node, cst.ClassDef):
-            ctx.frames.append(self._class_frame(node))
+            frame = self._class_frame(node)
         elif self._leaves_graph(node):
-            ctx.frames.append(Frame(ctx.frame.node, ctx.frame.symbol, None, ctx.frame.class_name))
+            frame = Frame(ctx.frame.node, ctx.frame.symbol, None, ctx.frame.class_name)
+        if frame is not None:
+            ctx.frames.append(frame)
+            self._frame_owners.append(node)
         for handler in self.visits.get(type(node).__name__, ()):
             handler(node, ctx)
         return True
@@ -48,9 +53,8 @@ class Walker(cst.CSTVisitor):
         ctx = self.ctx
         for handler in self.leaves.get(type(original_node).__name__, ()):
             handler(original_node, ctx)
-        if isinstance(
-            original_node, cst.FunctionDef | cst.Lambda | cst.ClassDef
-        ) or self._leaves_graph(original_node):
+        if self._frame_owners and self._frame_owners[-1] is original_node:
+            self._frame_owners.pop()
             ctx.frames.pop()
         ctx.ancestors.pop()
 

@@ -14,15 +14,25 @@ import os
 import sysconfig
 import warnings
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
+import libcst
 import pytest
 
 from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, FileResult
-from tflint.engine import lint_bytes, lint_source
+from tflint.engine import (
+    PIECEWISE_MIN_BYTES,
+    SyntaxProblem,
+    lint_bytes,
+    lint_source,
+    parse,
+    with_deep_stack,
+)
 from tflint.files import discover
 from tflint.parallel import map_unordered
+from tflint.prescan import may_have_findings
 from tflint.rules import RULES
 from tflint.runner import lint_paths
 
@@ -96,3 +106,39 @@ def test_the_standard_library_with_the_prescan_off() -> None:
     assert internal_errors == []
     diagnostics = [d for result in results for d in result.diagnostics]
     assert syntax_errors_python_accepts(diagnostics) == []
+
+
+def big_files() -> list[Path]:
+    """The files engine.parse parses in pieces in the two runs above: those of tensorflow and
+    keras the pre-scan lets through, and every big one of the standard library."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    roots = package_directories("tensorflow", "keras")
+    packages = [path for root in roots for path in root.rglob("*.py")]
+    standard = [p for p in discover([stdlib], Settings(root=stdlib)) if isinstance(p, Path)]
+    return [
+        path
+        for path in sorted(packages) + sorted(standard)
+        if path.stat().st_size >= PIECEWISE_MIN_BYTES
+        and python_accepts(str(path))
+        and (path in standard or may_have_findings(path.read_bytes()))
+    ]
+
+
+def test_big_files_parsed_in_pieces_give_the_whole_tree() -> None:
+    files = big_files()
+    assert len(files) > 20
+    differ = []
+    for path in files:
+        source = path.read_bytes()
+        joined = parse(source)
+        try:
+            whole = libcst.parse_module(source)
+        except libcst.ParserSyntaxError:
+            assert isinstance(joined, SyntaxProblem), path
+            continue
+        same = isinstance(joined, libcst.Module) and with_deep_stack(
+            partial(joined.deep_equals, whole)  # pydoc_data/topics.py nests deeply
+        )
+        if not same:
+            differ.append(str(path))
+    assert differ == []

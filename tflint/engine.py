@@ -7,6 +7,7 @@ every enabled check → positions (only when something was found) → diagnostic
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import sys
 import threading
@@ -27,6 +28,7 @@ from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
 from tflint.files import Unreadable, check_decodable
 from tflint.names import ImportMap
+from tflint.piecewise import parse_in_pieces, statement_starts
 from tflint.prescan import may_have_findings
 from tflint.suppress import apply_suppressions
 from tflint.traverse import walk
@@ -50,14 +52,26 @@ class SyntaxProblem:
     python_rejects: bool = True  # False: valid Python only LibCST cannot parse (no TF001)
 
 
+# From this size on a file is parsed one top-level statement at a time (tflint.piecewise): the
+# same tree, with LibCST's transient memory bounded by the largest statement, not the file.
+PIECEWISE_MIN_BYTES = 128 * 1024
+
+
 def parse(source: bytes) -> cst.Module | SyntaxProblem:
     """LibCST's tree, or where the source stops being Python. Python's own parser goes first:
     it words the problem (users know its messages), and LibCST's native parser must never see
     what Python rejects for nesting (it overflows its stack and kills the process). LibCST's
     message is the fallback where only LibCST fails."""
-    problem = python_syntax_problem(source)
-    if problem is not None:
-        return problem
+    tree = python_tree(source)
+    if isinstance(tree, SyntaxProblem):
+        return tree
+    starts = statement_starts(tree) if len(source) >= PIECEWISE_MIN_BYTES else None
+    del tree  # Python's tree is not kept while LibCST parses
+    if starts is not None:
+        with contextlib.suppress(cst.ParserSyntaxError):  # the whole parse words the error
+            module = parse_in_pieces(source, starts)
+            if module is not None:
+                return module
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -67,18 +81,17 @@ def parse(source: bytes) -> cst.Module | SyntaxProblem:
         return SyntaxProblem(str(error).splitlines()[0], 1, 1, python_rejects=False)
 
 
-def python_syntax_problem(source: bytes) -> SyntaxProblem | None:
+def python_tree(source: bytes) -> ast.Module | SyntaxProblem:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
-            ast.parse(source)
+            return ast.parse(source)
     except SyntaxError as error:
         return SyntaxProblem(error.msg, error.lineno or 1, error.offset or 1)
     except ValueError as error:  # e.g. NUL bytes
         return SyntaxProblem(str(error), 1, 1)
     except (RecursionError, MemoryError):  # how CPython's parser refuses deep nesting
         return SyntaxProblem("too deeply nested for Python's parser", 1, 1)
-    return None
 
 
 @cache
@@ -198,7 +211,7 @@ def lint_source(
 
 def _compiles(source: bytes) -> bool:
     """A cheap syntax check (stdlib, C) for files the gate lets skip LibCST."""
-    return python_syntax_problem(source) is None
+    return not isinstance(python_tree(source), SyntaxProblem)
 
 
 def _syntax_only(problem: SyntaxProblem, filename: str) -> list[Diagnostic]:

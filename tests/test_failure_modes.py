@@ -20,11 +20,12 @@ import pytest
 
 from tests.test_runner_cache import descendants, running
 from tflint import files as tflint_files
-from tflint import runner
+from tflint import runner, work
 from tflint.app import EXIT_ERROR, Options, exit_code
 from tflint.config import Settings
+from tflint.diagnostics import FixMode
 from tflint.engine import lint_bytes, lint_source
-from tflint.fixes import FixMode, fix_file
+from tflint.fixes import fix_file
 from tflint.parallel import map_unordered
 from tflint.rules import RULES
 
@@ -195,7 +196,7 @@ def crash_on_doomed(job: runner.Job) -> object:
     segfault in a C extension) on one file. Module level: pool workers import it."""
     if Path(job.filename).name == "doomed.py":
         os._exit(9)
-    return runner.run_job(job)
+    return work.run_job(job)
 
 
 def test_a_crashed_worker_is_that_files_internal_error_and_the_run_completes(
@@ -204,7 +205,7 @@ def test_a_crashed_worker_is_that_files_internal_error_and_the_run_completes(
     names = [f"module_{index}.py" for index in range(6)] + ["doomed.py"]
     jobs = [runner.Job(str(tmp_path / name), BAD.encode(), ALL_CODES, None) for name in names]
     result = runner.RunResult()
-    for _, outcome in map_unordered(crash_on_doomed, jobs, 2, runner.crashed):
+    for _, outcome in map_unordered(crash_on_doomed, jobs, 2, work.crashed):
         result.add(outcome)
     result.finish()
     assert result.files == 7

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tflint.config import ConfigError, Settings, load_settings
-from tflint.fixes import FixMode
+from tflint.diagnostics import FixMode
 from tflint.report import REPORTERS
 from tflint.rules import RULES, is_known_prefix, rule_doc
 from tflint.runner import RunResult, lint_paths, lint_stdin

@@ -42,7 +42,7 @@ class Settings:
     force_exclude: bool = False  # apply excludes to paths named on the command line too
     source: Path | None = None
 
-    @property
+    @cached_property
     def enabled(self) -> frozenset[str]:
         return select_codes(self.select + self.extend_select, self.ignore)
 

@@ -116,3 +116,26 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     internal_error: str | None = None  # one line: what went wrong
     traceback: str | None = None  # where, for `--verbose`
+
+
+@dataclass(frozen=True)
+class FixMode:
+    """What `--fix` / `--diff` / `--unsafe-fixes` asked for."""
+
+    include_unsafe: bool = False
+    write: bool = True  # False: --diff, show the changes and write nothing
+
+
+@dataclass(frozen=True)
+class FileFix:
+    """One file after fixing: the findings left, how many were fixed, and what went wrong."""
+
+    result: FileResult
+    fixed: int = 0
+    diff: str = ""  # --diff only: the unified diff of the changes (empty when none)
+    write_error: str | None = None  # e.g. a read-only file: a user problem, not a tflint bug
+
+
+def is_applicable(diagnostic: Diagnostic, include_unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and (include_unsafe or fix.applicability is Applicability.SAFE)

@@ -26,7 +26,7 @@ from tflint.checks import ALL_CHECKS
 from tflint.checks.base import FileContext, FixPlan, Report
 from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
-from tflint.files import Unreadable, check_decodable
+from tflint.files import Unreadable, check_decodable, unreadable_diagnostic
 from tflint.names import ImportMap
 from tflint.piecewise import parse_in_pieces, statement_starts
 from tflint.prescan import may_have_findings
@@ -223,11 +223,6 @@ def _syntax_only(problem: SyntaxProblem, filename: str) -> list[Diagnostic]:
 def _syntax_diagnostic(problem: SyntaxProblem, filename: str) -> Diagnostic:
     location = Location(problem.row, problem.column)
     return Diagnostic("TF001", f"syntax error: {problem.message}", filename, location, location)
-
-
-def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:
-    location = Location(1, 1)
-    return Diagnostic("TF002", problem.reason, problem.path, location, location)
 
 
 Linter = Callable[[bytes, str, frozenset[str]], list[Diagnostic]]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tflint.config import Settings
+from tflint.diagnostics import Diagnostic, Location
 
 SOURCE_SUFFIXES = frozenset({".py", ".pyi", ".ipynb"})
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -138,3 +139,9 @@ def write_atomically(
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:
+    """TF002: the file could not be read or decoded as Python source."""
+    location = Location(1, 1)
+    return Diagnostic("TF002", problem.reason, problem.path, location, location)

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import libcst as cst
 
-from tflint.diagnostics import Applicability, Diagnostic, FileResult, Location
+from tflint.diagnostics import (
+    Diagnostic,
+    FileFix,
+    FileResult,
+    FixMode,
+    Location,
+    is_applicable,
+)
 from tflint.engine import Linter, guarded, line_starts, lint_source
 from tflint.files import source_encoding, write_atomically
 
@@ -32,33 +39,10 @@ class FixError(Exception):
 
 
 @dataclass(frozen=True)
-class FixMode:
-    """What `--fix` / `--diff` / `--unsafe-fixes` asked for."""
-
-    include_unsafe: bool = False
-    write: bool = True  # False: --diff, show the changes and write nothing
-
-
-@dataclass(frozen=True)
-class FileFix:
-    """One file after fixing: the findings left, how many were fixed, and what went wrong."""
-
-    result: FileResult
-    fixed: int = 0
-    diff: str = ""  # --diff only: the unified diff of the changes (empty when none)
-    write_error: str | None = None  # e.g. a read-only file: a user problem, not a tflint bug
-
-
-@dataclass(frozen=True)
 class FixedText:
     text: str
     fixed: int
     remaining: list[Diagnostic]
-
-
-def is_applicable(diagnostic: Diagnostic, include_unsafe: bool) -> bool:
-    fix = diagnostic.fix
-    return fix is not None and (include_unsafe or fix.applicability is Applicability.SAFE)
 
 
 def apply_fixes(

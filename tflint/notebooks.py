@@ -20,11 +20,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tflint.diagnostics import Diagnostic, Edit, Fix, Location
-from tflint.engine import SyntaxProblem, parse, unreadable_diagnostic
+from tflint.diagnostics import Diagnostic, Edit, Fix, Location, is_applicable
+from tflint.engine import SyntaxProblem, parse
 from tflint.engine import lint_source as lint_python
-from tflint.files import Unreadable
-from tflint.fixes import MAX_FIX_ROUNDS, FixedText, FixError, apply_fixes, is_applicable
+from tflint.files import Unreadable, unreadable_diagnostic
+from tflint.fixes import MAX_FIX_ROUNDS, FixedText, FixError, apply_fixes
 
 NOTEBOOK_SUFFIX = ".ipynb"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -96,7 +96,7 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tflint.runner"])  # what every lint worker imports anyway
+    context.set_forkserver_preload(["tflint.work"])  # what every lint worker imports anyway
     return context
 
 

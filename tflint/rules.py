@@ -6,6 +6,7 @@ Codes are a public contract (see rules/<CODE>/README.md): never renumber or reus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -106,6 +107,7 @@ _RULES = (
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 
+@cache  # asked per file (per-file-ignores), with a handful of distinct arguments per run
 def select_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
     """Expand code prefixes (`TF1`, `TF10`, `ALL`) the way ruff does: ignore wins on a tie,
     but a more specific prefix wins over a less specific one."""

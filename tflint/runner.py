@@ -2,7 +2,9 @@
 
 The parent reads every file and looks its bytes up in the cache; only misses are linted, in
 a process pool when there are enough of them to pay for starting one. Workers get the bytes the
-parent read, so a cache entry always describes exactly the content that was linted.
+parent read, so a cache entry always describes exactly the content that was linted. The linting
+itself (tflint.work: LibCST, the checks) is imported only when a file must be linted, so a
+run answered from the cache never pays its start-up.
 """
 
 from __future__ import annotations
@@ -14,11 +16,8 @@ from pathlib import Path
 
 from tflint.cache import CACHE_DIR_NAME, LintCache
 from tflint.config import Settings
-from tflint.diagnostics import Diagnostic, FileResult
-from tflint.engine import lint_bytes, lint_source, unreadable_diagnostic
-from tflint.files import Unreadable, discover, read_source
-from tflint.fixes import FileFix, FixMode, fix_file, fix_source, is_applicable
-from tflint.notebooks import fix_notebook, is_notebook, lint_notebook
+from tflint.diagnostics import Diagnostic, FileFix, FileResult, FixMode, is_applicable
+from tflint.files import Unreadable, discover, read_source, unreadable_diagnostic
 from tflint.parallel import map_unordered
 
 # Below this many files to lint, starting the pool (a forkserver that imports tflint, then the
@@ -70,21 +69,6 @@ class Job:
     source: bytes
     enabled: frozenset[str]
     fix: FixMode | None
-
-
-def run_job(job: Job) -> FileResult | FileFix:
-    """The worker function (module level, so forkserver or spawn workers can import it)."""
-    if is_notebook(job.filename):
-        lint, fixer = lint_notebook, fix_notebook
-    else:
-        lint, fixer = lint_source, fix_source
-    if job.fix is None:
-        return lint_bytes(job.source, job.filename, job.enabled, lint)
-    return fix_file(job.source, job.filename, job.enabled, job.fix, fixer, lint)
-
-
-def crashed(job: Job) -> FileResult:
-    return FileResult(job.filename, internal_error="the worker process linting this file crashed")
 
 
 def lint_paths(
@@ -142,6 +126,10 @@ def _cacheable(outcome: FileResult | FileFix) -> bool:
 
 
 def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResult | FileFix]]:
+    if not todo:
+        return ()
+    from tflint.work import crashed, run_job  # LibCST and the checks: not for a warm run
+
     workers = jobs if jobs is not None else os.cpu_count() or 1
     if workers <= 1 or len(todo) < MIN_FILES_FOR_POOL:
         return ((job, run_job(job)) for job in todo)
@@ -149,7 +137,8 @@ def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResu
 
 
 def lint_stdin(source: bytes, filename: str, settings: Settings) -> RunResult:
+    from tflint.work import run_job
+
     run = RunResult()
-    lint = lint_notebook if is_notebook(filename) else lint_source
-    run.add(lint_bytes(source, filename, settings.codes_for(filename), lint))
+    run.add(run_job(Job(filename, source, settings.codes_for(filename), None)))
     return run.finish()

@@ -10,6 +10,7 @@ node identity — positions and parent checks rely on it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from functools import cache
 
 import libcst as cst
@@ -32,3 +33,17 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
                     if isinstance(item, cst.CSTNode):
                         walk(item, visitor)
     visitor.on_leave(node)
+
+
+def nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`root` and every node below it, in field order: what `libcst.matchers.findall` searches,
+    without importing the matchers module (0.4 s of start-up, paid by every run)."""
+    yield root
+    for name in _fields(type(root)):
+        value = getattr(root, name)
+        if isinstance(value, cst.CSTNode):
+            yield from nodes(value)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield from nodes(item)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from tflint.checks.base import Check, FileContext, Frame
 from tflint.context import FunctionNode, tf_function_call_options
 from tflint.names import target_names
-from tflint.traverse import walk
+from tflint.traverse import nodes, walk
 
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "pop", "popitem", "remove", "update", "add", "discard",
@@ -285,7 +284,7 @@ class AttributeStateCheck(Check):
         attribute = self_attribute(target, ctx)
         if attribute is None:
             return
-        if m.findall(value, m.Attribute(value=m.Name(ctx.self_name()), attr=m.Name(attribute))):
+        if any(_is_attribute(node, ctx.self_name(), attribute) for node in nodes(value)):
             self._report(target, f"`self.{attribute} = ...` computed from itself", ctx)
         elif ctx.is_tensor(value):
             self._report(target, f"storing a tensor in `self.{attribute}`", ctx)
@@ -313,3 +312,13 @@ def _paired(
         values = [element.value for element in value.elements]
         return [pair for t, v in zip(elements, values, strict=True) for pair in _paired(t, v)]
     return [pair for element in elements for pair in _paired(element, value)]
+
+
+def _is_attribute(node: cst.CSTNode, owner: str, attribute: str) -> bool:
+    """`owner.attribute` (e.g. `self.count`)."""
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == owner
+        and node.attr.value == attribute
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from tflint.checks.base import Check, FileContext
 from tflint.checks.state import creates_variable, self_attribute
 from tflint.context import KerasKind
+from tflint.traverse import nodes
 
 _VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
 # Constructor parameters the Loss/Metric base classes already save in their config.
@@ -172,9 +172,13 @@ def _forwarded_to_super(init: cst.FunctionDef) -> set[str]:
     """Names passed straight to `super().__init__(...)` (or `Base.__init__(self, ...)`): a
     built-in base such as `keras.losses.Huber` saves its own parameters (`delta`)."""
     forwarded: set[str] = set()
-    calls = m.findall(init.body, m.Call(func=m.Attribute(attr=m.Name("__init__"))))
-    for call in calls:
-        assert isinstance(call, cst.Call)
+    for call in nodes(init.body):
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "__init__"
+        ):
+            continue
         forwarded.update(arg.value.value for arg in call.args if isinstance(arg.value, cst.Name))
     return forwarded
 

@@ -228,6 +228,20 @@ def test_reference_components_are_never_confirmed(verifier: Verifier) -> None:
         )
 
 
+def test_every_demo_finding_is_confirmed(verifier: Verifier) -> None:
+    """The README's demo: the layer example `ConvBlock(4)(tf.zeros((2, 8, 8, 3)))` gives the
+    4-D input the generic candidates lack."""
+    demo = ROOT / "fixtures" / "projects" / "image_classifier"
+    findings = [d for path in sorted(demo.glob("*.py")) for d in lint(path)]
+    assert len(findings) == 11
+    results = verifier.verify(findings)
+    assert [
+        (Path(r.filename).name, r.location.row, r.code)
+        for r in results
+        if r.verification is None or r.verification.status != "confirmed"
+    ] == []
+
+
 def test_failures_cost_only_their_own_findings(verifier: Verifier) -> None:
     noisy = DATA / "noisy.py"
     cases = [

@@ -12,7 +12,11 @@ pytestmark = pytest.mark.verify
 
 tf = pytest.importorskip("tensorflow")
 
-from tflint.verify.inputs import example_calls, generic  # noqa: E402 (needs TensorFlow)
+from tflint.verify.inputs import (  # noqa: E402 (needs TensorFlow)
+    calls_of_instances,
+    example_calls,
+    generic,
+)
 
 SOURCE = textwrap.dedent(
     """
@@ -65,3 +69,28 @@ def test_unresolvable_and_starred_calls_are_skipped() -> None:
 def test_generic_candidates_match_the_parameter_count() -> None:
     assert [len(c.args) for c in generic(2)][:3] == [2, 2, 2]
     assert [c.source for c in generic(0)] == ["no arguments"]
+
+
+LAYER_SOURCE = textwrap.dedent(
+    """
+    import tensorflow as tf
+
+    print(Block(4)(tf.zeros((2, 8, 8, 3))).shape)
+    block = Block(8)
+    block(tf.ones((1, 4, 4, 3)))
+    Block(2)
+    other(tf.ones(1))
+    """
+)
+
+
+def test_a_layer_is_called_on_the_inputs_the_module_gives_its_instances() -> None:
+    tree = ast.parse(LAYER_SOURCE)
+    namespace = {"tf": tf, "__file__": "layers.py"}
+    match = calls_of_instances(tree, "Block")
+    found = list(example_calls(tree, "Block", namespace, match))
+    assert [c.source for c in found] == [
+        "the example call at line 4",
+        "the example call at line 6",
+    ]
+    assert [tuple(c.args[0].shape) for c in found] == [(2, 8, 8, 3), (1, 4, 4, 3)]

@@ -190,9 +190,36 @@ def calls_of(name: str) -> Callable[[ast.Call], bool]:
     return match
 
 
-def example_calls(tree: ast.Module, name: str, namespace: dict[str, Any]) -> Iterator[Inputs]:
-    """Arguments of the module's own calls of `name`, where every argument evaluates."""
-    for call, scope in calls_with_scope(tree, namespace, calls_of(name)):
+def calls_of_instances(tree: ast.Module, name: str) -> Callable[[ast.Call], bool]:
+    """Matches calls of objects the module makes with `name(...)`: `Name(...)(x)`, and `obj(x)`
+    where the module assigns `obj = Name(...)` (a layer called on its example input)."""
+    made = calls_of(name)
+    instances = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and made(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+    def match(call: ast.Call) -> bool:
+        func = call.func
+        return (isinstance(func, ast.Call) and made(func)) or (
+            isinstance(func, ast.Name) and func.id in instances
+        )
+
+    return match
+
+
+def example_calls(
+    tree: ast.Module,
+    name: str,
+    namespace: dict[str, Any],
+    match: Callable[[ast.Call], bool] | None = None,
+) -> Iterator[Inputs]:
+    """Arguments of the module's own calls of `name` (or of the calls `match` picks), where
+    every argument evaluates."""
+    for call, scope in calls_with_scope(tree, namespace, match or calls_of(name)):
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
             k.arg is None for k in call.keywords
         ):

@@ -26,6 +26,7 @@ from tflint.verify import observe
 from tflint.verify.inputs import (
     SHAPES,
     Inputs,
+    calls_of_instances,
     calls_with_scope,
     evaluate,
     example_calls,
@@ -224,6 +225,10 @@ class KerasSubject(Subject):
         return Runner(call, model, steps=3, repeat=1)
 
     def candidates(self) -> Iterator[Inputs]:
+        if self.kind in ("layer", "loss"):  # the module's own `Block(4)(x)`, `loss(y, p)`
+            tree, namespace = self._module.tree, self._module.namespace
+            match = calls_of_instances(tree, self.label)
+            yield from example_calls(tree, self.label, namespace, match)
         for shape in SHAPES:
             if self.kind == "model":
                 if len(shape) > 1:  # 3 batches of 2 samples for fit/evaluate/predict

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.snippets import PRINT_AND_CLOCK
 from tflint.cli import main
 from tflint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from tflint.fixes import FixError, apply_fixes, fix_source, fix_until_stable
@@ -354,9 +355,26 @@ def test_read_only_file_is_left_alone_with_one_error_line(tmp_path: Path) -> Non
     assert path.read_text() == BAD
 
 
-def test_stdin_cannot_be_fixed(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--fix", "-"], input=BAD)
-    assert (result.exit_code, result.stderr) == (
-        2,
-        "error: --fix and --diff need file paths, not stdin\n",
-    )
+def stdin(*args: str, source: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--no-cache", *args], input=source.encode())
+    return result.exit_code, result.stdout_bytes.decode(), result.stderr  # bytes: keep CRLF
+
+
+def test_stdin_fixed_goes_to_stdout_and_the_findings_left_to_stderr() -> None:
+    """ruff's protocol for editors: `--fix -` prints the whole fixed source."""
+    code, out, err = stdin("--fix", "-", "--stdin-filename", "m.py", source=PRINT_AND_CLOCK)
+    assert code == 1
+    assert out == PRINT_AND_CLOCK.replace("print(x)", "tf.print(x)")
+    assert err.splitlines()[-1] == "Found 2 findings (1 fixed, 1 remaining)."
+    assert err.splitlines()[0].startswith("m.py:") and " TF104 " in err.splitlines()[0]
+
+
+def test_stdin_with_nothing_to_fix_is_printed_as_it_came() -> None:
+    assert stdin("--fix", "-", source="x = 1\r\n") == (0, "x = 1\r\n", "All checks passed!\n")
+
+
+def test_stdin_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
+    code, out, err = stdin("--diff", "-", "--stdin-filename", "m.py", source=BAD)
+    assert code == 1
+    assert "-    print(x)\n+    tf.print(x)\n" in out and out.startswith("--- m.py\n+++ m.py\n")
+    assert err == "Would fix 1 finding.\n"

@@ -93,10 +93,10 @@ def _run(options: Options) -> int:
         return EXIT_ERROR
     fix = fix_mode(options)
     if options.paths == ("-",):
-        if fix is not None:
-            print("error: --fix and --diff need file paths, not stdin", file=sys.stderr)
-            return EXIT_ERROR
-        result = lint_stdin(sys.stdin.buffer.read(), options.stdin_filename or "-", settings)
+        stdin = sys.stdin.buffer.read()
+        result = lint_stdin(stdin, options.stdin_filename or "-", settings, fix)
+        if result.fixed_source is not None:
+            return _show_fixed_stdin(result, options)
     else:
         paths = [Path(p) for p in (options.paths or (".",))]
         result = lint_paths(
@@ -116,6 +116,15 @@ def fix_mode(options: Options) -> FixMode | None:
     if not (options.fix or options.diff):
         return None
     return FixMode(include_unsafe=options.unsafe_fixes, write=not options.diff)
+
+
+def _show_fixed_stdin(result: RunResult, options: Options) -> int:
+    """`-` with --fix, like ruff: the fixed source on stdout (for an editor to put back in
+    its buffer), the findings left on stderr."""
+    sys.stdout.buffer.write(result.fixed_source or b"")
+    sys.stdout.flush()
+    sys.stderr.write(REPORTERS[options.output_format](result))
+    return exit_code(result, options)
 
 
 def _show_diffs(result: RunResult, options: Options) -> int:

@@ -133,6 +133,7 @@ class FileFix:
     result: FileResult
     fixed: int = 0
     diff: str = ""  # --diff only: the unified diff of the changes (empty when none)
+    fixed_source: bytes | None = None  # --diff only: the fixed bytes (stdin's --fix prints them)
     write_error: str | None = None  # e.g. a read-only file: a user problem, not a tflint bug
 
 

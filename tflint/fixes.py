@@ -181,7 +181,7 @@ def fix_file(
         if not mode.write:
             encoding = source_encoding(source)
             diff = unified_diff(filename, source.decode(encoding), fixed.text)
-            return FileFix(result, fixed.fixed, diff)
+            return FileFix(result, fixed.fixed, diff, fixed_source=new_source)
         try:
             write_fixed(Path(filename), source, new_source)
         except OSError as error:

@@ -36,6 +36,7 @@ class RunResult:
     fixed: int = 0
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (filename, diff), --diff only
     file_errors: list[tuple[str, str]] = field(default_factory=list)  # e.g. read-only with --fix
+    fixed_source: bytes | None = None  # `-` with --fix: the source to print, fixed or as it was
 
     def add(self, outcome: FileResult | FileFix) -> None:
         if isinstance(outcome, FileFix):
@@ -136,9 +137,19 @@ def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResu
     return map_unordered(run_job, todo, workers, crashed)
 
 
-def lint_stdin(source: bytes, filename: str, settings: Settings) -> RunResult:
+def lint_stdin(
+    source: bytes, filename: str, settings: Settings, fix: FixMode | None = None
+) -> RunResult:
+    """Lint (with `fix`: fix) source read from stdin. Nothing is written: with --fix the
+    result carries the fixed source (the input as it was when nothing could be fixed), which
+    goes to stdout as ruff does; --diff gets its diff as for a file."""
     from tflint.work import run_job
 
     run = RunResult()
-    run.add(run_job(Job(filename, source, settings.codes_for(filename), None)))
+    shown = None if fix is None else FixMode(fix.include_unsafe, write=False)
+    outcome = run_job(Job(filename, source, settings.codes_for(filename), shown))
+    run.add(outcome)
+    if fix is not None and fix.write:
+        fixed = outcome.fixed_source if isinstance(outcome, FileFix) else None
+        run.fixed_source = source if fixed is None else fixed
     return run.finish()

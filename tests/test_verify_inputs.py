@@ -14,6 +14,7 @@ tf = pytest.importorskip("tensorflow")
 
 from tflint.verify.inputs import (  # noqa: E402 (needs TensorFlow)
     calls_of_instances,
+    evaluated_calls,
     example_calls,
     generic,
 )
@@ -87,8 +88,7 @@ LAYER_SOURCE = textwrap.dedent(
 def test_a_layer_is_called_on_the_inputs_the_module_gives_its_instances() -> None:
     tree = ast.parse(LAYER_SOURCE)
     namespace = {"tf": tf, "__file__": "layers.py"}
-    match = calls_of_instances(tree, "Block")
-    found = list(example_calls(tree, "Block", namespace, match))
+    found = list(evaluated_calls(tree, namespace, calls_of_instances(tree, "Block")))
     assert [c.source for c in found] == [
         "the example call at line 4",
         "the example call at line 6",

@@ -210,6 +210,8 @@ class GraphContext:
         walk(module, indexer)
         self._classify_classes()
         self.assignments = [(names, value) for _, names, value in indexer.scoped_assignments]
+        # Bodies of `if` statements tracing never enters (see is_eager_only_test).
+        self.eager_branches: frozenset[cst.BaseSuite] = frozenset(indexer.eager_branches)
         self._find_dataset_names(indexer.scoped_assignments)
         self._find_roots(indexer)
         self._propagate()

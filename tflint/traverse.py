@@ -27,15 +27,14 @@ _kinds: dict[type, int] = {}  # field value type → what it holds
 
 
 def _kind(value_type: type) -> int:
-    kind = _kinds.get(value_type)
-    if kind is None:
-        if issubclass(value_type, cst.CSTNode):
-            kind = _NODE
-        elif issubclass(value_type, tuple | list):
-            kind = _SEQUENCE
-        else:
-            kind = _OTHER
-        _kinds[value_type] = kind
+    """Learn what a type holds (callers look it up in `_kinds` first)."""
+    if issubclass(value_type, cst.CSTNode):
+        kind = _NODE
+    elif issubclass(value_type, tuple | list):
+        kind = _SEQUENCE
+    else:
+        kind = _OTHER
+    _kinds[value_type] = kind
     return kind
 
 

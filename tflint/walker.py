@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, Frame
-from tflint.context import FunctionNode, is_eager_only_test
+from tflint.context import FunctionNode
 
 _Handler = Callable[[cst.CSTNode, FileContext], None]
 
@@ -88,14 +88,7 @@ class Walker(cst.CSTVisitor):
         """`with tf.init_scope():` bodies and eager-only `if` branches run outside the graph."""
         if isinstance(node, cst.With):
             return self._is_init_scope(node)
-        if isinstance(node, cst.IndentedBlock):
-            parent = self.ctx.parent()
-            return (
-                isinstance(parent, cst.If)
-                and parent.body is node
-                and is_eager_only_test(parent.test, self.ctx.imports)
-            )
-        return False
+        return isinstance(node, cst.IndentedBlock) and node in self.ctx.graph.eager_branches
 
     def _is_init_scope(self, node: cst.With) -> bool:
         return any(

@@ -211,15 +211,17 @@ def calls_of_instances(tree: ast.Module, name: str) -> Callable[[ast.Call], bool
     return match
 
 
-def example_calls(
-    tree: ast.Module,
-    name: str,
-    namespace: dict[str, Any],
-    match: Callable[[ast.Call], bool] | None = None,
+def example_calls(tree: ast.Module, name: str, namespace: dict[str, Any]) -> Iterator[Inputs]:
+    """Arguments of the module's own calls of `name`, where every argument evaluates."""
+    return evaluated_calls(tree, namespace, calls_of(name))
+
+
+def evaluated_calls(
+    tree: ast.Module, namespace: dict[str, Any], match: Callable[[ast.Call], bool]
 ) -> Iterator[Inputs]:
-    """Arguments of the module's own calls of `name` (or of the calls `match` picks), where
-    every argument evaluates."""
-    for call, scope in calls_with_scope(tree, namespace, match or calls_of(name)):
+    """Arguments of the module's own calls that `match` picks, where every argument
+    evaluates."""
+    for call, scope in calls_with_scope(tree, namespace, match):
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
             k.arg is None for k in call.keywords
         ):

@@ -29,6 +29,7 @@ from tflint.verify.inputs import (
     calls_of_instances,
     calls_with_scope,
     evaluate,
+    evaluated_calls,
     example_calls,
     from_signature,
     generic,
@@ -226,9 +227,10 @@ class KerasSubject(Subject):
 
     def candidates(self) -> Iterator[Inputs]:
         if self.kind in ("layer", "loss"):  # the module's own `Block(4)(x)`, `loss(y, p)`
-            tree, namespace = self._module.tree, self._module.namespace
-            match = calls_of_instances(tree, self.label)
-            yield from example_calls(tree, self.label, namespace, match)
+            tree = self._module.tree
+            yield from evaluated_calls(
+                tree, self._module.namespace, calls_of_instances(tree, self.label)
+            )
         for shape in SHAPES:
             if self.kind == "model":
                 if len(shape) > 1:  # 3 batches of 2 samples for fit/evaluate/predict

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tflint.config import ConfigError, Settings, load_settings
 from tflint.diagnostics import FixMode
+from tflint.output import show_report
 from tflint.report import REPORTERS
 from tflint.rules import RULES, is_known_prefix, rule_doc
 from tflint.runner import RunResult, lint_paths, lint_stdin
@@ -42,6 +44,14 @@ class Options:
     jobs: int | None = None  # None: one worker process per CPU
     no_cache: bool = False
     force_exclude: bool = False
+    respect_gitignore: bool | None = None  # None: as configured (default: respect)
+    # How the report is shown (tflint.output)
+    color: bool = False
+    quiet: bool = False
+    silent: bool = False
+    output_file: Path | None = None
+    statistics: bool = False
+    show_fixes: bool = False
 
 
 def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -54,7 +64,9 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def effective_settings(options: Options) -> Settings:
     start = Path(options.paths[0]) if options.paths and options.paths[0] != "-" else Path.cwd()
-    if start.is_file() or not start.exists():
+    # A file, or a path that cannot be read: its folder holds the config. (os.path, since
+    # Path.is_dir raises PermissionError under a folder that cannot be searched.)
+    if not os.path.isdir(start):  # noqa: PTH112
         start = start.parent if str(start.parent) else Path.cwd()
     settings = load_settings(options.config, start)
     return replace(
@@ -63,6 +75,9 @@ def effective_settings(options: Options) -> Settings:
         ignore=settings.ignore + options.ignore,
         extend_select=settings.extend_select + options.extend_select,
         force_exclude=settings.force_exclude or options.force_exclude,
+        respect_gitignore=settings.respect_gitignore
+        if options.respect_gitignore is None
+        else options.respect_gitignore,
     )
 
 
@@ -92,6 +107,7 @@ def _run(options: Options) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     fix = fix_mode(options)
+    before = None  # --show-fixes with --fix: the findings before fixing
     if options.paths == ("-",):
         stdin = sys.stdin.buffer.read()
         result = lint_stdin(stdin, options.stdin_filename or "-", settings, fix)
@@ -99,6 +115,8 @@ def _run(options: Options) -> int:
             return _show_fixed_stdin(result, options)
     else:
         paths = [Path(p) for p in (options.paths or (".",))]
+        if options.show_fixes and fix is not None and fix.write:  # what --fix will fix
+            before = lint_paths(paths, settings, jobs=options.jobs, use_cache=not options.no_cache)
         result = lint_paths(
             paths, settings, jobs=options.jobs, use_cache=not options.no_cache, fix=fix
         )
@@ -108,7 +126,7 @@ def _run(options: Options) -> int:
         verified = _verify(result, options)
         if verified is not None:
             return verified
-    sys.stdout.write(REPORTERS[options.output_format](result))
+    show_report(result, options, before=before)
     return exit_code(result, options)
 
 

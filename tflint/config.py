@@ -23,7 +23,7 @@ DEFAULT_EXCLUDE = (
     ".ipynb_checkpoints", "build", "dist", "node_modules", "site-packages",
 )  # fmt: skip
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "force-exclude"))
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "force-exclude", "respect-gitignore"))
 
 
 class ConfigError(Exception):
@@ -40,6 +40,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     force_exclude: bool = False  # apply excludes to paths named on the command line too
+    respect_gitignore: bool = True  # skip what .gitignore files ignore, as ruff does
     source: Path | None = None
 
     @cached_property
@@ -161,12 +162,10 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
                     f"{path}: `per-file-ignores.{pattern}` has unknown rule code `{prefix}`"
                 )
         per_file_ignores.append((pattern, listed))
-    force_exclude = table.get("force-exclude", False)
-    if not isinstance(force_exclude, bool):
-        raise ConfigError(f"{path}: `force-exclude` must be true or false, got {force_exclude!r}")
     return Settings(
         root=path.parent.resolve(),
-        force_exclude=force_exclude,
+        force_exclude=_boolean(table, "force-exclude", False, path),
+        respect_gitignore=_boolean(table, "respect-gitignore", True, path),
         select=values.get("select", ("ALL",)),
         ignore=values.get("ignore", ()),
         extend_select=values.get("extend-select", ()),
@@ -175,6 +174,13 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         per_file_ignores=tuple(per_file_ignores),
         source=path,
     )
+
+
+def _boolean(table: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: `{key}` must be true or false, got {value!r}")
+    return value
 
 
 def _string_list(value: object, key: str, path: Path) -> tuple[str, ...]:

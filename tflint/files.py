@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pathspec
 
 from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, Location
@@ -33,44 +36,187 @@ class Unreadable:
 
 
 def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadable]:
-    """Files to lint in a deterministic order, and problems met on the way."""
+    """Files to lint in a deterministic order, and problems met on the way.
+
+    Directories are walked without following symbolic links to directories (as ruff does):
+    a link to `..` would otherwise be walked forever, and a link to a sibling lints the same
+    files twice. Each directory is entered once, by (device, inode), however it is named.
+    """
+    walk = _Walk(settings)
     for path in paths:
-        if path.is_symlink() and not path.exists():
-            yield Unreadable(str(path), "broken symbolic link")
-        elif path.is_dir():
-            yield from _walk(path, settings)
-        elif path.exists():
-            # Named on the command line: linted even if excluded, like ruff, unless
-            # force-exclude says otherwise (pre-commit names every file it passes).
-            if not (settings.force_exclude and settings.is_excluded(str(path))):
-                yield path
-        else:
-            yield Unreadable(str(path), "no such file or directory")
+        yield from walk.named(path)
 
 
-def _walk(directory: Path, settings: Settings) -> Iterator[Path | Unreadable]:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as error:
-        yield Unreadable(str(directory), f"cannot read directory: {error.strerror}")
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        if settings.is_excluded(entry.path):
-            continue
+class _Walk:
+    """One discovery: the directories already entered, and the ignore files met on the way."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.visited: set[tuple[int, int]] = set()
+
+    def named(self, path: Path) -> Iterator[Path | Unreadable]:
+        """A path from the command line: a directory is walked; a file is linted even if
+        excluded (like ruff, unless force-exclude: pre-commit names every file it passes)."""
         try:
-            is_dir = entry.is_dir()
-            is_file = entry.is_file()
+            status = path.stat()
+        except OSError as error:
+            yield Unreadable(str(path), _stat_problem(path, error))
+            return
+        if stat.S_ISDIR(status.st_mode):
+            ignores = gitignores_above(path) if self.settings.respect_gitignore else ()
+            yield from self.directory(path, status, ignores)
+        elif not stat.S_ISREG(status.st_mode):
+            yield Unreadable(str(path), f"not a regular file ({_kind(status.st_mode)})")
+        elif is_python_file(path) and not (
+            self.settings.force_exclude and self.settings.is_excluded(str(path))
+        ):
+            yield path
+
+    def directory(
+        self, directory: Path, status: os.stat_result, ignores: tuple[Gitignore, ...]
+    ) -> Iterator[Path | Unreadable]:
+        identity = (status.st_dev, status.st_ino)
+        if identity in self.visited:
+            return
+        self.visited.add(identity)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as error:
+            yield Unreadable(str(directory), f"cannot read directory: {error.strerror}")
+            return
+        if self.settings.respect_gitignore:
+            ignores = (*ignores, *Gitignore.load(directory))
+        for entry in entries:
+            yield from self.entry(entry, ignores)
+
+    def entry(
+        self, entry: os.DirEntry[str], ignores: tuple[Gitignore, ...]
+    ) -> Iterator[Path | Unreadable]:
+        if self.settings.is_excluded(entry.path):
+            return
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir(follow_symlinks=False)
         except OSError as error:
             yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
-            continue
+            return
+        if is_ignored(entry.path, is_dir, ignores):
+            return
         if is_dir:
-            yield from _walk(path, settings)
-        elif path.suffix in SOURCE_SUFFIXES:
-            if is_file:
-                yield path
-            elif entry.is_symlink():
-                yield Unreadable(entry.path, "broken symbolic link")
+            try:
+                status = entry.stat(follow_symlinks=False)
+            except OSError as error:
+                yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+                return
+            yield from self.directory(Path(entry.path), status, ignores)
+        elif Path(entry.name).suffix in SOURCE_SUFFIXES:
+            yield from _source_entry(entry, is_link)
+
+
+def _source_entry(entry: os.DirEntry[str], is_link: bool) -> Iterator[Path | Unreadable]:
+    """A `.py`/`.pyi`/`.ipynb` name met in a walk (a link to a directory is not followed)."""
+    try:
+        status = entry.stat()
+    except FileNotFoundError:
+        if is_link:
+            yield Unreadable(entry.path, "broken symbolic link")
+        return
+    except OSError as error:
+        yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+        return
+    if stat.S_ISREG(status.st_mode):
+        yield Path(entry.path)
+    elif not stat.S_ISDIR(status.st_mode):
+        yield Unreadable(entry.path, f"not a regular file ({_kind(status.st_mode)})")
+
+
+def _stat_problem(path: Path, error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "broken symbolic link" if path.is_symlink() else "no such file or directory"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _kind(mode: int) -> str:
+    """Words for a file that is neither a regular file nor a directory (reading a FIFO or a
+    character device could block forever, so they are never opened)."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((words for test, words in kinds if test(mode)), "not a file")
+
+
+def is_python_file(path: Path) -> bool:
+    """A file named on the command line is linted when it is Python source by its suffix, or
+    has no suffix and a `python` shebang (a script, as pre-commit's `python` type counts it);
+    any other (a README.txt) is skipped as ruff skips it."""
+    if path.suffix in SOURCE_SUFFIXES:
+        return True
+    if path.suffix:
+        return False
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return True  # linted, so the reason it cannot be read is reported
+    return first.startswith(b"#!") and b"python" in first
+
+
+class Gitignore:
+    """One `.gitignore` (or `.git/info/exclude`): git's patterns, matched by `pathspec`,
+    relative to the directory they apply to."""
+
+    def __init__(self, base: Path, spec: pathspec.GitIgnoreSpec) -> None:
+        self.base = os.path.abspath(base)  # noqa: PTH100 (no symlinks resolved)
+        self.spec = spec
+
+    @classmethod
+    def load(cls, directory: Path, name: str = ".gitignore") -> tuple[Gitignore, ...]:
+        """The ignore file in `directory` (none when it is missing or unreadable)."""
+        try:
+            lines = (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ()
+        return (cls(directory, pathspec.GitIgnoreSpec.from_lines(lines)),)
+
+    def decision(self, path: str, is_dir: bool) -> bool | None:
+        """True: ignored; False: re-included by a `!pattern`; None: not mentioned."""
+        relative = os.path.relpath(path, self.base)
+        if relative.split(os.sep, 1)[0] == "..":
+            return None
+        relative = relative.replace(os.sep, "/") + ("/" if is_dir else "")
+        return self.spec.check_file(relative).include
+
+
+_GIT_EXCLUDE = ".git/info/exclude"
+
+
+def is_ignored(path: str, is_dir: bool, ignores: tuple[Gitignore, ...]) -> bool:
+    """git's rule: the deepest ignore file that mentions the path decides."""
+    ignored = False
+    absolute = os.path.abspath(path)  # noqa: PTH100 (as walked, no symlinks resolved)
+    for ignore in ignores:
+        decision = ignore.decision(absolute, is_dir)
+        if decision is not None:
+            ignored = decision
+    return ignored
+
+
+def gitignores_above(directory: Path) -> tuple[Gitignore, ...]:
+    """The ignore files that apply to `directory` from above it: those of its parents up to
+    the root of the git repository holding it (and that repository's `.git/info/exclude`).
+    Outside a repository only the walked directories' own `.gitignore` files count."""
+    chain = [Path(os.path.abspath(directory))]  # noqa: PTH100 (as named)
+    chain += chain[0].parents
+    root = next((folder for folder in chain if (folder / ".git").exists()), None)
+    if root is None:
+        return ()
+    found = Gitignore.load(root, _GIT_EXCLUDE)
+    for parent in reversed(chain[1 : chain.index(root) + 1]):
+        found += Gitignore.load(parent)
+    return found
 
 
 def read_source(path: Path) -> bytes | Unreadable:

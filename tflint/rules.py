@@ -17,6 +17,9 @@ DOCS_URL = "https://github.com/tflint-dev/tflint/blob/main/rules/{code}/README.m
 
 @dataclass(frozen=True)
 class Rule:
+    """One code. `fix` is the applicability of the fixes its check offers (None: no fix); the
+    rule listing shows it and a test holds it to what the check really offers on bad.py."""
+
     code: str
     name: str
     summary: str
@@ -141,3 +144,19 @@ def rule_doc(code: str) -> str | None:
     if checkout.is_file():
         return checkout.read_text(encoding="utf-8")
     return None
+
+
+def rule_table(enabled: frozenset[str]) -> str:
+    """`tflint --explain` without a code: every rule with its name, fix, and whether the
+    current configuration enables it."""
+    rows = [("code", "name", "fix", "enabled")]
+    rows += [
+        (rule.code, rule.name, rule.fix or "-", "yes" if rule.code in enabled else "no")
+        for rule in RULES.values()
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        + f"  {row[3]}\n"
+        for row in rows
+    )

@@ -42,7 +42,8 @@ def test_text_output_and_exit_code(project: Path) -> None:
         "pkg/model.py:9:15: TF104 `time.time()` in graph code (decorated with @tf.function) is "
         "read once at trace time and is a constant on every call; use `tf.timestamp()`",
         "Found 2 findings.",
-        "[*] 1 fixable with the `--fix` option.",
+        "[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the "
+        "`--unsafe-fixes` option).",
     ]
 
 

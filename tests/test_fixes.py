@@ -272,6 +272,7 @@ def test_fix_exits_1_while_findings_remain_and_lists_them(tmp_path: Path) -> Non
         f"{path}:9:16: TF104 `time.time()` in graph code (decorated with @tf.function) is read "
         "once at trace time and is a constant on every call; use `tf.timestamp()`",
         "Found 2 findings (1 fixed, 1 remaining).",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
     ]
     assert tflint("--fix", "--unsafe-fixes", "--no-cache", path)[0] == 0
     assert "tf.timestamp()" in path.read_text()
@@ -365,7 +366,7 @@ def test_stdin_fixed_goes_to_stdout_and_the_findings_left_to_stderr() -> None:
     code, out, err = stdin("--fix", "-", "--stdin-filename", "m.py", source=PRINT_AND_CLOCK)
     assert code == 1
     assert out == PRINT_AND_CLOCK.replace("print(x)", "tf.print(x)")
-    assert err.splitlines()[-1] == "Found 2 findings (1 fixed, 1 remaining)."
+    assert err.splitlines()[-2] == "Found 2 findings (1 fixed, 1 remaining)."
     assert err.splitlines()[0].startswith("m.py:") and " TF104 " in err.splitlines()[0]
 
 

@@ -181,4 +181,4 @@ def test_sarif_without_findings_is_valid(project: Path) -> None:
 
 def test_output_formats_offered_by_the_cli() -> None:
     result = CliRunner().invoke(main, ["--help"])
-    assert "[github|json|json-lines|sarif|text]" in result.output
+    assert "[full|github|json|json-lines|sarif|text]" in result.output

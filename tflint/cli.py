@@ -53,7 +53,7 @@ class _Command(click.Command):
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1)  # plain strings: what cannot be read is TF002, not a usage error
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (TF1, TF101).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Codes to enable on top of the selection.")

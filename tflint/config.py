@@ -98,7 +98,7 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # noqa: PTH113 (False, not PermissionError, when unsearchable)
             try:
                 text = candidate.read_text(encoding="utf-8")
                 data = tomllib.loads(text)

@@ -210,7 +210,8 @@ def gitignores_above(directory: Path) -> tuple[Gitignore, ...]:
     Outside a repository only the walked directories' own `.gitignore` files count."""
     chain = [Path(os.path.abspath(directory))]  # noqa: PTH100 (as named)
     chain += chain[0].parents
-    root = next((folder for folder in chain if (folder / ".git").exists()), None)
+    # os.path.exists: a folder that cannot be searched is no repository root, not an error.
+    root = next((folder for folder in chain if os.path.exists(folder / ".git")), None)  # noqa: PTH110
     if root is None:
         return ()
     found = Gitignore.load(root, _GIT_EXCLUDE)

@@ -98,7 +98,7 @@ class _Walk:
             is_link = entry.is_symlink()
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError as error:
-            yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+            yield Unreadable(str(Path(entry.path)), f"cannot stat: {error.strerror}")
             return
         if is_ignored(entry.path, is_dir, ignores):
             return
@@ -106,7 +106,7 @@ class _Walk:
             try:
                 status = entry.stat(follow_symlinks=False)
             except OSError as error:
-                yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+                yield Unreadable(str(Path(entry.path)), f"cannot stat: {error.strerror}")
                 return
             yield from self.directory(Path(entry.path), status, ignores)
         elif Path(entry.name).suffix in SOURCE_SUFFIXES:
@@ -119,15 +119,15 @@ def _source_entry(entry: os.DirEntry[str], is_link: bool) -> Iterator[Path | Unr
         status = entry.stat()
     except FileNotFoundError:
         if is_link:
-            yield Unreadable(entry.path, "broken symbolic link")
+            yield Unreadable(str(Path(entry.path)), "broken symbolic link")
         return
     except OSError as error:
-        yield Unreadable(entry.path, f"cannot stat: {error.strerror}")
+        yield Unreadable(str(Path(entry.path)), f"cannot stat: {error.strerror}")
         return
     if stat.S_ISREG(status.st_mode):
         yield Path(entry.path)
     elif not stat.S_ISDIR(status.st_mode):
-        yield Unreadable(entry.path, f"not a regular file ({_kind(status.st_mode)})")
+        yield Unreadable(str(Path(entry.path)), f"not a regular file ({_kind(status.st_mode)})")
 
 
 def _stat_problem(path: Path, error: OSError) -> str:

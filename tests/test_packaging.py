@@ -38,7 +38,7 @@ def test_wheel_contents_and_metadata(wheel: Path) -> None:
         entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt")))
     assert "tflint/_rules/TF101/README.md" in names
     assert "tflint/_rules/TF407/bad.py" in names
-    assert sorted(r.split()[1].split(">")[0] for r in requires) == ["click", "libcst"]
+    assert sorted(r.split()[1].split(">")[0] for r in requires) == ["click", "libcst", "pathspec"]
     assert b"tflint = tflint.cli:main" in entry_points
 
 

@@ -1,8 +1,9 @@
 """Which code is graph code: the functions TensorFlow traces, and why.
 
-Graph code (DESIGN.md): bodies of tf.function-decorated or -wrapped functions, Keras methods
-that fit/evaluate/predict trace, functions passed to tf.data transformations and TF
-higher-order ops, and same-module functions and `self.` methods called from any of those.
+Graph code (the README's "What counts as graph code"): bodies of tf.function-decorated or
+-wrapped functions, Keras methods that fit/evaluate/predict trace, functions passed to tf.data
+transformations and TF higher-order ops, and same-module functions and `self.` methods called
+from any of those.
 Not graph code: tf.py_function / tf.numpy_function bodies, `do_not_convert` functions, code
 under `tf.init_scope()`, and anything only reached eagerly.
 

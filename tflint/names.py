@@ -1,7 +1,7 @@
 """Resolve names to qualified names through the module's own imports.
 
 A light, scope-insensitive pass over Import/ImportFrom statements: LibCST's Scope and
-QualifiedName providers cost ~9x the parse itself on real TensorFlow code (DESIGN.md), and
+QualifiedName providers cost ~9x the parse itself on real TensorFlow code, and
 linting only needs to know what `tf`, `np`, `keras`, `function`, `layers` ... stand for.
 Aliases that spell the same API in several ways are normalised (`tensorflow.keras` → `keras`).
 """

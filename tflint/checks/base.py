@@ -203,7 +203,8 @@ class FileContext:
         return fed
 
     def is_tensor(self, node: cst.BaseExpression) -> bool:
-        """Whether an expression evidently holds a tensor value (see RULES.md)."""
+        """Whether an expression evidently holds a tensor value: a graph-code parameter, a `tf.*`
+        / `keras.ops.*` result, or a name assigned from one (static shapes are Python values)."""
         if isinstance(node, cst.Name):
             return node.value in self.tensor_names()
         if isinstance(node, cst.Attribute):

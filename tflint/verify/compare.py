@@ -1,6 +1,6 @@
 """Run a subject eagerly, then as a graph, on the same inputs, and record what each run did.
 
-The eager run doubles as the input check (DESIGN.md): candidates are tried in order and the
+The eager run doubles as the input check: candidates are tried in order and the
 first that runs eagerly without an error is the one both runs use. Watched state (module globals
 and `self.<attr>` named on the flagged lines) is summarised before and after each run.
 """

@@ -1,4 +1,4 @@
-"""Inputs to call a flagged function with, in the order DESIGN.md gives: its `input_signature`,
+"""Inputs to call a flagged function with, in the order the README gives: its `input_signature`,
 the module's own example calls, then a few generic tensors.
 
 Nothing here guesses a value the user did not write: example-call arguments are the module's

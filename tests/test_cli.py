@@ -532,3 +532,22 @@ def test_fifos_are_tf002_and_never_read(project: Path) -> None:
         LINE_101,
         "pkg/pipe.py:1:1: TF002 not a regular file (a FIFO)",
     ]
+
+
+STDIN_NAME = ("--stdin-filename", "pkg/clean.py")
+
+
+def test_full_format_of_stdin_shows_no_excerpt_from_disk(project: Path) -> None:
+    """The file on disk is not what was linted: no source line is shown for `-`."""
+    completed = subprocess.run(
+        [str(TFLINT), "--output-format", "full", "--select", "TF101", "-", *STDIN_NAME],
+        cwd=project,
+        input=BAD,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.stdout.splitlines()[:2] == [
+        f"pkg/clean.py:8:5: TF101 [*] {MESSAGE_101.removesuffix('; use `tf.print`')}",
+        "  = help: use `tf.print`",
+    ]

@@ -10,7 +10,6 @@ from pathlib import Path
 from tflint.config import ConfigError, Settings, load_settings
 from tflint.diagnostics import FixMode
 from tflint.output import show_report
-from tflint.report import REPORTERS
 from tflint.rules import RULES, is_known_prefix, rule_doc
 from tflint.runner import RunResult, lint_paths, lint_stdin
 
@@ -141,7 +140,7 @@ def _show_fixed_stdin(result: RunResult, options: Options) -> int:
     its buffer), the findings left on stderr."""
     sys.stdout.buffer.write(result.fixed_source or b"")
     sys.stdout.flush()
-    sys.stderr.write(REPORTERS[options.output_format](result))
+    show_report(result, options, stream=sys.stderr)
     return exit_code(result, options)
 
 

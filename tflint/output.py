@@ -76,6 +76,7 @@ def _view(result: RunResult, options: Options, before: RunResult | None) -> View
         show_fixes=options.show_fixes,
         fixes=fixes,
         fixed=fixed,
+        excerpts=options.paths != ("-",),
     )
 
 

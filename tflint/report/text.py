@@ -34,6 +34,7 @@ class View:
     # filename → code → count, the fixes applied (--fix) or available; for --show-fixes
     fixes: dict[str, Counter[str]] = field(default_factory=dict)
     fixed: bool = False  # `fixes` were applied (--fix), not only available
+    excerpts: bool = True  # False for stdin: the file on disk is not what was linted
 
     def paint(self, text: str, *styles: str) -> str:
         return f"{''.join(styles)}{text}{RESET}" if self.color and text else text
@@ -79,7 +80,7 @@ def render_text(run: RunResult, view: View | None = None) -> str:
 
 def render_full(run: RunResult, view: View | None = None) -> str:
     view = view or View()
-    sources = _SourceLines()
+    sources = _SourceLines(view.excerpts)
     return _render(run, view, [_full(d, view, sources) for d in run.diagnostics])
 
 
@@ -120,11 +121,12 @@ class _SourceLines:
     """The flagged lines, read once per file (plain files only: notebook cells and stdin are
     shown without a source excerpt)."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.files: dict[str, list[str] | None] = {}
 
     def line(self, diagnostic: Diagnostic) -> str | None:
-        if diagnostic.cell is not None or diagnostic.code in ("TF001", "TF002"):
+        if not self.enabled or diagnostic.cell is not None or diagnostic.code in ("TF001", "TF002"):
             return None
         if diagnostic.filename not in self.files:
             self.files[diagnostic.filename] = _read_lines(diagnostic.filename)

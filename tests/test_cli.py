@@ -551,3 +551,28 @@ def test_full_format_of_stdin_shows_no_excerpt_from_disk(project: Path) -> None:
         f"pkg/clean.py:8:5: TF101 [*] {MESSAGE_101.removesuffix('; use `tf.print`')}",
         "  = help: use `tf.print`",
     ]
+
+
+def test_an_output_file_that_cannot_be_written_is_one_error_line(project: Path) -> None:
+    completed = tflint("--output-file", "missing/report.txt", "pkg", cwd=project)
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert completed.stderr == (
+        "error: cannot write missing/report.txt: No such file or directory\n"
+    )
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(project: Path) -> None:
+    """`tflint | head -1`: the pipe closes under tflint's writes."""
+    for index in range(200):
+        (project / "pkg" / f"copy_{index}.py").write_text(BAD)
+    with subprocess.Popen(
+        [str(TFLINT), "--no-cache", "--jobs", "1", "pkg"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        error = process.stderr.read()
+    assert b"Traceback" not in error

@@ -48,7 +48,8 @@ class _Command(click.Command):
         except OSError as error:
             if error.errno != errno.EPIPE:  # `tflint | head`: the reader left, as click does
                 raise
-            sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 (flushed at exit, never closed)
+            # Python's recipe: point stdout at /dev/null so the flush at exit cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
 
 

@@ -1,10 +1,11 @@
 """Which files to lint, and reading them without ever crashing on what we find.
 
-Paths given on the command line are always linted (excludes apply to what walks find, or to
-everything with force-exclude); directories are walked for `.py`/`.pyi`/`.ipynb` files with
-excludes pruned early; and every problem — a missing path, an unreadable directory, a broken
-symlink, a binary or huge file, an undecodable one — becomes a one-line TF002 for that path
-while the run goes on.
+Python files named on the command line are always linted (excludes and .gitignore apply to
+what walks find, or excludes to everything with force-exclude); directories are walked for
+`.py`/`.pyi`/`.ipynb` files with excludes and git-ignored paths pruned early, never through a
+link to a directory; and every problem — a missing path, an unreadable file or directory, a
+broken symlink, a FIFO or device (never opened: reading one can block forever), a binary or
+huge file, an undecodable one — becomes a one-line TF002 for that path while the run goes on.
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ _GIT_EXCLUDE = ".git/info/exclude"
 
 def is_ignored(path: str, is_dir: bool, ignores: tuple[Gitignore, ...]) -> bool:
     """git's rule: the deepest ignore file that mentions the path decides."""
+    if not ignores:
+        return False
     ignored = False
     absolute = os.path.abspath(path)  # noqa: PTH100 (as walked, no symlinks resolved)
     for ignore in ignores:

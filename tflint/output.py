@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tflint.diagnostics import is_applicable
@@ -18,6 +19,7 @@ from tflint.runner import RunResult
 if TYPE_CHECKING:
     from tflint.app import Options
 
+EXIT_ERROR = 2  # as tflint.app's (which imports this module)
 TEXT_FORMATS = {"text": render_text, "full": render_full}
 
 
@@ -42,10 +44,18 @@ def show_report(
     if not options.silent:
         text = render(result, options, before)
         if options.output_file is not None:
-            options.output_file.write_text(text, encoding="utf-8")
+            _write_report(options.output_file, text)
         else:
             (stream or sys.stdout).write(text)
     warn_if_nothing_found(result, options)
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:  # a usage problem: exit 2 with one line, as for the config
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR) from None
 
 
 def render(result: RunResult, options: Options, before: RunResult | None = None) -> str:

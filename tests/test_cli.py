@@ -576,3 +576,10 @@ def test_a_reader_that_leaves_early_is_no_traceback(project: Path) -> None:
         process.stdout.close()
         error = process.stderr.read()
     assert b"Traceback" not in error
+
+
+def test_full_format_of_a_crlf_file_prints_clean_lines(project: Path) -> None:
+    (project / "pkg" / "model.py").write_bytes(BAD.replace("\n", "\r\n").encode())
+    completed = tflint("--output-format", "full", "--select", "TF101", "pkg", cwd=project)
+    assert completed.stdout.splitlines()[2:4] == ["8 |     print(x)", "  |     ^^^^^^^^ TF101"]
+    assert "\r" not in completed.stdout

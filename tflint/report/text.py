@@ -99,8 +99,9 @@ def _full(diagnostic: Diagnostic, view: View, sources: _SourceLines) -> str:
         gutter = " " * len(row)
         start = diagnostic.location.column - 1
         end = diagnostic.end_location.column - 1
-        if diagnostic.end_location.row != diagnostic.location.row or end <= start:
-            end = max(len(line), start + 1)
+        if diagnostic.end_location.row != diagnostic.location.row:
+            end = len(line)  # a node over several lines: underline the rest of its first
+        end = max(end, start + 1)
         indent = " " * len(line[:start].expandtabs())
         caret = "^" * max(1, len(line[start:end].expandtabs()))
         block += [
@@ -142,9 +143,10 @@ def _read_lines(filename: str) -> list[str] | None:
     if isinstance(data, Unreadable):
         return None
     try:
-        return data.decode(source_encoding(data)).lstrip("\ufeff").split("\n")
+        text = data.decode(source_encoding(data)).lstrip("\ufeff")
     except (SyntaxError, UnicodeDecodeError):
         return None
+    return [line.removesuffix("\r") for line in text.split("\n")]  # rows as the parser counts
 
 
 def summary(run: RunResult, view: View) -> list[str]:

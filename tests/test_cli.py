@@ -489,6 +489,8 @@ def test_unreadable_paths_are_tf002_and_the_rest_is_linted(project: Path) -> Non
             **limited,
         )
         walked = tflint("--select", "TF1,TF002", ".", cwd=project, **limited)
+        # First on the line, where the configuration is looked for: still no traceback.
+        first = tflint("--select", "TF002", "locked/inside.py", cwd=project, **limited)
     finally:
         (project / "locked").chmod(0o755)
     assert (completed.returncode, completed.stderr) == (1, "")
@@ -501,6 +503,8 @@ def test_unreadable_paths_are_tf002_and_the_rest_is_linted(project: Path) -> Non
         "Found 5 findings.",
         f"[*] 1 fixable with the `--fix` option {HINT}.",
     ]
+    assert (first.returncode, first.stderr) == (1, "")
+    assert first.stdout.startswith("locked/inside.py:1:1: TF002 cannot read: Permission denied\n")
     assert walked.stdout.splitlines()[:2] == [
         "locked:1:1: TF002 cannot read directory: Permission denied",
         LINE_101,

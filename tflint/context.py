@@ -51,14 +51,26 @@ _PY_FUNCTIONS = frozenset(
     {
         "tensorflow.py_function",
         "tensorflow.numpy_function",
-        "tensorflow.compat.v1.py_func",
-        "tensorflow.compat.v1.numpy_function",
+        "tensorflow.py_func",  # TF 1 only; TF 2 keeps it as tf.compat.v1.py_func
         # TensorFlow's own spellings of the same ops (script_ops.eager_py_func is py_function)
         "tensorflow.python.ops.script_ops.eager_py_func",
         "tensorflow.python.ops.script_ops.numpy_function",
         "tensorflow.python.ops.script_ops.py_func",
     }
 )
+# tf_keras's PyMetric runs `update_state` and `result` inside tf.py_function (its __new__
+# wraps both), so they run eagerly on every call even under fit.
+_PY_METRIC = "keras.metrics.PyMetric"
+
+
+def is_py_function(qualname: str | None) -> bool:
+    """`tf.py_function`/`tf.numpy_function`/`tf.compat.v1.py_func` in any spelling: the
+    function handed to it runs as plain Python on every call, never traced."""
+    if qualname is not None and qualname.startswith("tensorflow.compat.v1."):
+        qualname = "tensorflow." + qualname[len("tensorflow.compat.v1.") :]
+    return qualname in _PY_FUNCTIONS
+
+
 _DO_NOT_CONVERT = frozenset(
     {"tensorflow.autograph.experimental.do_not_convert", "tensorflow.autograph.do_not_convert"}
 )
@@ -111,6 +123,9 @@ class _FunctionIndex:
     node: FunctionNode
     enclosing_class: str | None
     enclosing_function: FunctionNode | None
+    # The definition itself: a module may define a class name twice, and each body's
+    # `self.method` means that body's own method.
+    class_info: ClassInfo | None = None
     local_defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
     calls: list[cst.Call] = field(default_factory=list)
 
@@ -192,7 +207,10 @@ class GraphContext:
 
     def __init__(self, module: cst.Module, imports: ImportMap) -> None:
         self.imports = imports
+        # Name → the module's last top-level class of that name (what the name means once the
+        # module has run); `class_infos` holds every definition, redefinitions included.
         self.classes: dict[str, ClassInfo] = {}
+        self.class_infos: list[ClassInfo] = []
         self.module_functions: dict[str, cst.FunctionDef] = {}
         self.tf_functions: dict[str, TfFunctionInfo] = {}
         self.graph: dict[FunctionNode, GraphReason] = {}
@@ -248,30 +266,45 @@ class GraphContext:
     def is_exempt(self, node: FunctionNode) -> bool:
         return node in self.exempt
 
-    def find_method(self, class_name: str, method: str) -> cst.FunctionDef | None:
-        """A method of a same-module class or of its same-module bases."""
+    def find_method(
+        self, class_name: str, method: str, start: ClassInfo | None = None
+    ) -> cst.FunctionDef | None:
+        """A method of a same-module class (the definition `start` when given, else the last
+        one of that name) or of its same-module bases."""
+        for info in self._lineage(class_name, start):
+            if method in info.methods:
+                return info.methods[method]
+        return None
+
+    def _lineage(self, class_name: str, start: ClassInfo | None = None) -> list[ClassInfo]:
+        """The class and its same-module bases, nearest first."""
         seen: set[str] = set()
-        pending = [class_name]
+        found: list[ClassInfo] = []
+        pending: list[tuple[str, ClassInfo | None]] = [(class_name, start)]
         while pending:
-            name = pending.pop(0)
-            info = self.classes.get(name)
+            name, info = pending.pop(0)
+            info = info or self.classes.get(name)
             if info is None or name in seen:
                 continue
             seen.add(name)
-            if method in info.methods:
-                return info.methods[method]
-            pending.extend(info.local_bases)
-        return None
+            found.append(info)
+            pending.extend((base, None) for base in info.local_bases)
+        return found
+
+    def _derives_from(self, info: ClassInfo, qualname: str) -> bool:
+        return any(
+            qualname in base.base_qualnames for base in self._lineage(info.node.name.value, info)
+        )
 
     # -- construction ------------------------------------------------------------------------
 
     def _classify_classes(self) -> None:
-        for info in self.classes.values():
+        for info in self.class_infos:
             info.kind = next(filter(None, map(keras_kind, info.base_qualnames)), None)
         changed = True
         while changed:  # kinds flow down same-module inheritance chains
             changed = False
-            for info in self.classes.values():
+            for info in self.class_infos:
                 if info.kind is None:
                     for base in info.local_bases:
                         base_info = self.classes.get(base)
@@ -347,11 +380,16 @@ class GraphContext:
             self._mark(
                 func, GraphReason("decorated with @tf.function", _autograph_enabled(options))
             )
-        for class_name, info in self.classes.items():
+        for info in self.class_infos:
             if info.kind is None:
                 continue
+            class_name = info.node.name.value
+            py_metric = info.kind is KerasKind.METRIC and self._derives_from(info, _PY_METRIC)
             for method_name in TRACED_METHODS[info.kind]:
-                method = self.find_method(class_name, method_name)
+                method = self.find_method(class_name, method_name, info)
+                if py_metric and method is not None:
+                    self.exempt.add(method)  # PyMetric runs it in tf.py_function
+                    continue
                 self._mark(
                     method,
                     GraphReason(f"Keras traces `{class_name}.{method_name}`", autograph=False),
@@ -395,7 +433,7 @@ class GraphContext:
         ):
             entry = self._index.get(scope)
             if entry is not None and entry.enclosing_class is not None:
-                return self.find_method(entry.enclosing_class, target.attr.value)
+                return self.find_method(entry.enclosing_class, target.attr.value, entry.class_info)
         return None
 
     def method_class(self, node: FunctionNode) -> str | None:
@@ -416,7 +454,7 @@ class GraphContext:
             caller_reason = self.graph[caller]
             symbol = _describe(caller)
             for call in entry.calls:
-                if self.imports.resolve(call.func) in _PY_FUNCTIONS:
+                if is_py_function(self.imports.resolve(call.func)):
                     continue
                 targets: list[cst.BaseExpression] = [call.func]
                 qualname = self.imports.resolve(call.func)
@@ -467,6 +505,7 @@ class _Indexer(cst.CSTVisitor):
         self.imports = context.imports
         self.function_stack: list[FunctionNode] = []
         self.class_stack: list[str] = []
+        self.class_info_stack: list[ClassInfo] = []
         self.decorated: list[tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = []
         self.wrapped: list[tuple[FunctionNode | None, cst.BaseExpression, GraphReason]] = []
         self.exempt_functions: list[FunctionNode] = []
@@ -474,6 +513,10 @@ class _Indexer(cst.CSTVisitor):
             tuple[FunctionNode | None, list[str], cst.BaseExpression]
         ] = []
         self._pending_exempt: list[tuple[FunctionNode | None, cst.BaseExpression]] = []
+        self._other_decorators: list[
+            tuple[FunctionNode | None, cst.FunctionDef, cst.BaseExpression]
+        ] = []
+        self._all_calls: list[tuple[FunctionNode | None, cst.Call]] = []
         self.transform_calls: list[tuple[FunctionNode | None, cst.Call]] = []
         # Bodies of `if` statements that tracing never enters (see is_eager_only_test): calls
         # there do not make their callees graph code.
@@ -487,10 +530,75 @@ class _Indexer(cst.CSTVisitor):
         return True
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        # Parameters (function, position) that some tf.py_function call runs: a same-module
+        # decorator or helper that wraps what it is given in tf.py_function.
+        runs_through: set[tuple[FunctionNode, int]] = set()
         for scope, target in self._pending_exempt:
             func = self.context._resolve_function(target, scope)
             if func is not None:
                 self.exempt_functions.append(func)
+            elif (owner := self._parameter_owner(target, scope)) is not None:
+                runs_through.add(owner)
+        self._exempt_wrapped(runs_through)
+
+    def _exempt_wrapped(self, runs_through: set[tuple[FunctionNode, int]]) -> None:
+        """Functions handed to a py_function wrapper: `@wrapper def f` and `wrapper(f, ...)`
+        (transitively, where a helper passes its own parameter on to such a wrapper)."""
+        resolve = self.context._resolve_function
+        for _ in range(3):
+            if not runs_through:
+                return
+            added = False
+            for scope, call in self._all_calls:
+                callee = resolve(call.func, scope)
+                for function, position in list(runs_through):
+                    target = self._wrapped_argument(call, callee, function, position)
+                    if target is None:
+                        continue
+                    func = resolve(target, scope)
+                    owner = None if func else self._parameter_owner(target, scope)
+                    if func is not None:
+                        self.exempt_functions.append(func)
+                    elif owner is not None and owner not in runs_through:
+                        runs_through.add(owner)
+                        added = True
+            if not added:
+                break
+        for scope, func, decorator in self._other_decorators:
+            if (resolve(decorator, scope), 0) in runs_through:
+                self.exempt_functions.append(func)
+
+    def _wrapped_argument(
+        self, call: cst.Call, callee: FunctionNode | None, function: FunctionNode, position: int
+    ) -> cst.BaseExpression | None:
+        """What `call` passes as `function`'s parameter at `position` (None if not a call of
+        it); `self.wrap(f)` fills a method's second parameter first."""
+        if callee is not function:
+            return None
+        bound = int(
+            self.context.method_class(function) is not None and isinstance(call.func, cst.Attribute)
+        )
+        if position < bound:
+            return None
+        return _argument(call, position - bound, _parameter_name(function, position))
+
+    def _parameter_owner(
+        self, target: cst.BaseExpression, scope: FunctionNode | None
+    ) -> tuple[FunctionNode, int] | None:
+        """(function, position) when `target` names a positional parameter of `scope` or of a
+        function enclosing it."""
+        if not isinstance(target, cst.Name):
+            return None
+        while scope is not None:
+            entry = self.context._index.get(scope)
+            if entry is None or target.value in entry.local_defs:
+                return None
+            params = [*scope.params.posonly_params, *scope.params.params]
+            for position, param in enumerate(params):
+                if param.name.value == target.value:
+                    return scope, position
+            scope = entry.enclosing_function
+        return None
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         base_qualnames: list[str] = []
@@ -509,15 +617,17 @@ class _Indexer(cst.CSTVisitor):
             for statement in node.body.body
             if isinstance(statement, cst.FunctionDef) and not _is_property(statement)
         }
+        info = ClassInfo(node, methods, base_qualnames, local_bases)
         if not self.function_stack:
-            self.context.classes[node.name.value] = ClassInfo(
-                node, methods, base_qualnames, local_bases
-            )
+            self.context.classes[node.name.value] = info
+            self.context.class_infos.append(info)
         self.class_stack.append(node.name.value)
+        self.class_info_stack.append(info)
         return True
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
+        self.class_info_stack.pop()
 
     def _enter_function(self, node: FunctionNode) -> None:
         enclosing_function = self.function_stack[-1] if self.function_stack else None
@@ -526,9 +636,13 @@ class _Indexer(cst.CSTVisitor):
             or self._class_depth_at_function[-1] < len(self.class_stack)
         )
         enclosing_class = self.class_stack[-1] if in_class_body else None
+        class_info = self.class_info_stack[-1] if in_class_body else None
         if enclosing_class is None and enclosing_function is not None:
-            enclosing_class = self.context._index[enclosing_function].enclosing_class
-        self.context._index[node] = _FunctionIndex(node, enclosing_class, enclosing_function)
+            outer = self.context._index[enclosing_function]
+            enclosing_class, class_info = outer.enclosing_class, outer.class_info
+        self.context._index[node] = _FunctionIndex(
+            node, enclosing_class, enclosing_function, class_info
+        )
         self.function_stack.append(node)
         self._class_depth_at_function.append(len(self.class_stack))
 
@@ -552,6 +666,11 @@ class _Indexer(cst.CSTVisitor):
                     )
             elif self.imports.resolve(decorator.decorator) in _DO_NOT_CONVERT:
                 self.exempt_functions.append(node)
+            elif _is_py_function_decorator(decorator.decorator, self.imports):
+                self.exempt_functions.append(node)  # @tf.py_function(Tout=...)
+            else:  # maybe a same-module decorator that runs it through tf.py_function
+                scope = self.function_stack[-1] if self.function_stack else None
+                self._other_decorators.append((scope, node, decorator.decorator))
         self._enter_function(node)
         return True
 
@@ -594,17 +713,30 @@ class _Indexer(cst.CSTVisitor):
         scope = self.function_stack[-1] if self.function_stack else None
         if scope is not None and not self.eager_depth:
             self.context._index[scope].calls.append(node)
+        self._all_calls.append((scope, node))
         qualname = self.imports.resolve(node.func)
         if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:
             options = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
             reason = GraphReason("wrapped by tf.function(...)", _autograph_enabled(options))
             self.wrapped.append((scope, node.args[0].value, reason))
-        elif qualname in _PY_FUNCTIONS:
+        elif is_py_function(qualname):
             func = _argument(node, 0, "func")
             if func is not None:
                 self._pending_exempt.append((scope, func))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value in DATASET_TRANSFORMS:
             self.transform_calls.append((scope, node))
+
+
+def _is_py_function_decorator(decorator: cst.BaseExpression, imports: ImportMap) -> bool:
+    """`@tf.py_function(Tout=...)` (TF 2.21 accepts the decorator form: the body runs eagerly
+    on every call of the traced caller), and `@tf.numpy_function(Tout=...)`."""
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    return is_py_function(imports.resolve(func))
+
+
+def _parameter_name(function: FunctionNode, position: int) -> str:
+    params = [*function.params.posonly_params, *function.params.params]
+    return params[position].name.value
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:

@@ -18,6 +18,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from tflint.keras_use import eager_only_methods
 from tflint.names import ImportMap, dotted_name, target_names
 from tflint.traverse import walk
 
@@ -232,8 +233,19 @@ class GraphContext:
         # Bodies of `if` statements tracing never enters (see is_eager_only_test).
         self.eager_branches: frozenset[cst.BaseSuite] = frozenset(indexer.eager_branches)
         self._find_dataset_names(indexer.scoped_assignments)
+        # Names the module's own top-level code calls (`Model()` in a script or notebook; not
+        # under `if __name__ == "__main__":`, the demo block of a module others import).
+        self.top_level_call_names = frozenset(indexer.top_level_call_names)
+        # Keras methods this module evidently runs eagerly only (see keras_use).
+        self.keras_eager: set[FunctionNode] = set()
         self._find_roots(indexer)
         self._propagate()
+        eager = eager_only_methods(self, module, lambda info: TRACED_METHODS[info.kind])
+        if eager:  # the first map tells which uses sit in graph code; redo it without them
+            self.keras_eager = eager
+            self.graph, self.helper_calls = {}, {}
+            self._find_roots(indexer)
+            self._propagate()
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -390,6 +402,8 @@ class GraphContext:
                 if py_metric and method is not None:
                     self.exempt.add(method)  # PyMetric runs it in tf.py_function
                     continue
+                if method in self.keras_eager:
+                    continue
                 self._mark(
                     method,
                     GraphReason(f"Keras traces `{class_name}.{method_name}`", autograph=False),
@@ -522,6 +536,9 @@ class _Indexer(cst.CSTVisitor):
         # there do not make their callees graph code.
         self.eager_branches: set[cst.BaseSuite] = set()
         self.eager_depth = 0
+        self.top_level_call_names: set[str] = set()
+        self._main_guards: set[cst.BaseSuite] = set()
+        self._main_depth = 0
 
     _class_depth_at_function: list[int]
 
@@ -700,20 +717,28 @@ class _Indexer(cst.CSTVisitor):
     def visit_If(self, node: cst.If) -> None:
         if is_eager_only_test(node.test, self.imports):
             self.eager_branches.add(node.body)
+        if not self.function_stack and _is_main_guard(node.test):
+            self._main_guards.add(node.body)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         if node in self.eager_branches:
             self.eager_depth += 1
+        if node in self._main_guards:
+            self._main_depth += 1
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         if original_node in self.eager_branches:
             self.eager_depth -= 1
+        if original_node in self._main_guards:
+            self._main_depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         scope = self.function_stack[-1] if self.function_stack else None
         if scope is not None and not self.eager_depth:
             self.context._index[scope].calls.append(node)
         self._all_calls.append((scope, node))
+        if scope is None and not self._main_depth and isinstance(node.func, cst.Name):
+            self.top_level_call_names.add(node.func.value)
         qualname = self.imports.resolve(node.func)
         if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:
             options = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
@@ -725,6 +750,16 @@ class _Indexer(cst.CSTVisitor):
                 self._pending_exempt.append((scope, func))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value in DATASET_TRANSFORMS:
             self.transform_calls.append((scope, node))
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    names = {s.value for s in sides if isinstance(s, cst.Name)}
+    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
+    return names == {"__name__"} and strings == {"__main__"}
 
 
 def _is_py_function_decorator(decorator: cst.BaseExpression, imports: ImportMap) -> bool:

@@ -1,0 +1,233 @@
+"""Keras components a module only ever runs eagerly: their methods are not Keras-traced there.
+
+`fit`/`evaluate`/`predict` trace `train_step` and `call`, a functional model traces `call` on
+symbolic inputs, and a library exports its layers for others to fit: so a Keras method counts
+as traced unless the module itself shows otherwise. It shows otherwise only when it
+instantiates the class in its own top-level code (a script or notebook, not a library that
+merely defines it), and every use of the class and of the names its instances are bound to is
+evidently eager:
+
+- `model.train_step(batch)`, `metric.update_state(...)`: a direct method call runs the method as
+  plain Python (observed on TF 2.21 / Keras 3.15: `.numpy()` works there);
+- `layer(x)` on eager values (literals, NumPy, `tf.*`/`keras.ops.*` results) runs `call` eagerly,
+  but only when the class defines `build`: without one, Keras 3 builds the layer on the first
+  call by running `call` once on symbolic tensors (observed: `print` there showed a
+  SymbolicTensor), so `call` is still traced once;
+- attribute reads (`model.logs`, `model.variables`).
+
+Anything else keeps the method traced: a tracing API (`compile`, `fit`, `predict`, `save`, ...),
+the instance or class handed on (an argument, a list, a Sequential, `return`), a subclass, a use
+in graph code or under `with graph.as_default():`, a call on anything not evidently eager (a
+`keras.Input`, a parameter). Class names are matched as names, so a class defined twice shares
+its uses: conservative, as the later definition usually replaces the first in the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from tflint.names import dotted_name
+from tflint.traverse import walk
+
+if TYPE_CHECKING:
+    from tflint.context import ClassInfo, FunctionNode, GraphContext
+
+# Methods of a model or layer object that trace (or serialise by tracing) its Keras methods.
+_TRACING_APIS = frozenset(
+    {
+        "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+        "predict_on_batch", "fit_generator", "evaluate_generator", "predict_generator",
+        "save", "export", "make_train_function", "make_test_function",
+        "make_predict_function", "get_concrete_function", "__call__", "call",
+    }
+)  # fmt: skip
+# Namespaces whose calls return eager values when run outside graph code.
+_EAGER_FACTORIES = ("tensorflow.", "numpy.", "keras.ops.", "keras.random.")
+
+
+@dataclass
+class _Use:
+    """What the module does with one Keras class and its instances."""
+
+    traced: bool = False  # a tracing API, a use in graph code, or the object handed on
+    calls: list[tuple[cst.Call, list[cst.CSTNode]]] = field(default_factory=list)
+    handles: set[str] = field(default_factory=set)
+
+
+class _Occurrences(cst.CSTVisitor):
+    """Every Name/Attribute chain spelling one of `wanted`, with its ancestors."""
+
+    def __init__(self, wanted: set[str]) -> None:
+        self.wanted = wanted
+        self.stack: list[cst.CSTNode] = []
+        self.found: list[tuple[str, list[cst.CSTNode]]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        parent = self.stack[-1] if self.stack else None
+        is_attr = isinstance(parent, cst.Attribute) and parent.attr is node  # `obj.<name>`
+        if isinstance(node, cst.Name | cst.Attribute) and not is_attr:
+            name = dotted_name(node)
+            if name in self.wanted:
+                self.found.append((name, [*self.stack, node]))
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+def eager_only_methods(
+    context: GraphContext, module: cst.Module, traced_methods: Callable[[ClassInfo], Iterable[str]]
+) -> set[FunctionNode]:
+    """The Keras methods of this module's classes that the module evidently runs eagerly only."""
+    candidates = _candidates(context)
+    if not candidates:
+        return set()
+    uses = {name: _Use() for name in candidates}
+    for name, path in _occurrences(module, set(uses)):
+        _class_use(context, uses[name], path)
+    by_handle: dict[str, list[_Use]] = {}
+    for use in uses.values():
+        for handle in use.handles:
+            by_handle.setdefault(handle, []).append(use)
+    for handle, path in _occurrences(module, set(by_handle)):
+        for use in by_handle[handle]:  # a name bound to instances of several classes
+            _handle_use(context, use, path)
+    eager: set[FunctionNode] = set()
+    for name, use in uses.items():
+        if use.traced:
+            continue
+        for info in candidates[name]:
+            eager.update(_eager_methods(context, info, use, traced_methods(info)))
+    return eager
+
+
+def _candidates(context: GraphContext) -> dict[str, list[ClassInfo]]:
+    """Keras classes the module instantiates in its top-level code and does not subclass."""
+    instantiated = context.top_level_call_names
+    subclassed = {base for info in context.class_infos for base in info.local_bases}
+    found: dict[str, list[ClassInfo]] = {}
+    for info in context.class_infos:
+        name = info.node.name.value
+        if info.kind is not None and name in instantiated and name not in subclassed:
+            found.setdefault(name, []).append(info)
+    return found
+
+
+def _occurrences(module: cst.Module, wanted: set[str]) -> list[tuple[str, list[cst.CSTNode]]]:
+    visitor = _Occurrences(wanted)
+    walk(module, visitor)
+    return visitor.found
+
+
+def _class_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> None:
+    """`handle = C(...)`, `C(...)(x)`; the class statement itself and uses inside the class
+    (`super(C, self)`) say nothing; anything else hands the class on."""
+    node, parent = path[-1], path[-2]
+    if isinstance(parent, cst.ClassDef) or any(
+        isinstance(a, cst.ClassDef) and a.name.value == dotted_name(node) for a in path[:-1]
+    ):
+        return
+    if not (isinstance(parent, cst.Call) and parent.func is node) or _in_graph(context, path):
+        use.traced = True
+        return
+    outer = path[-3]
+    if isinstance(outer, cst.Assign) and outer.value is parent and len(outer.targets) == 1:
+        handle = dotted_name(outer.targets[0].target)
+        if handle is not None:
+            use.handles.add(handle)
+            return
+    if isinstance(outer, cst.Call) and outer.func is parent:
+        use.calls.append((outer, path[:-2]))
+        return
+    use.traced = True
+
+
+def _handle_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> None:
+    node, parent = path[-1], path[-2]
+    if isinstance(parent, cst.AssignTarget) and parent.target is node:
+        return  # rebinding the name
+    if _in_graph(context, path):
+        use.traced = True
+    elif isinstance(parent, cst.Call) and parent.func is node:
+        use.calls.append((parent, path[:-1]))
+    elif isinstance(parent, cst.Attribute) and parent.value is node:
+        if parent.attr.value in _TRACING_APIS:
+            use.traced = True
+    elif not isinstance(parent, cst.Del):
+        use.traced = True  # handed on: an argument, a list element, returned, ...
+
+
+def _in_graph(context: GraphContext, path: list[cst.CSTNode]) -> bool:
+    """Inside graph code, or under `with <graph>.as_default():` (TF 1 style graph building)."""
+    for ancestor in path:
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda) and ancestor in context.graph:
+            return True
+        if isinstance(ancestor, cst.With) and any(
+            isinstance(item.item, cst.Call)
+            and isinstance(item.item.func, cst.Attribute)
+            and item.item.func.attr.value == "as_default"
+            for item in ancestor.items
+        ):
+            return True
+    return False
+
+
+def _eager_methods(
+    context: GraphContext, info: ClassInfo, use: _Use, methods: Iterable[str]
+) -> set[FunctionNode]:
+    from tflint.context import KerasKind
+
+    name = info.node.name.value
+    found: set[FunctionNode] = set()
+    for method_name in methods:
+        method = context.find_method(name, method_name, info)
+        if method is None:
+            continue
+        if info.kind is KerasKind.LAYER and method_name == "call":
+            # Layer.__call__ builds by running `call` symbolically unless `build` exists.
+            if context.find_method(name, "build", info) is None:
+                continue
+            if not all(_eager_call(context, call) for call, _ in use.calls):
+                continue
+        elif not all(_eager_call(context, call) for call, _ in use.calls):
+            continue
+        found.add(method)
+    return found
+
+
+def _eager_call(context: GraphContext, call: cst.Call) -> bool:
+    return all(_eager_value(context, arg.value, 4) for arg in call.args)
+
+
+def _eager_value(context: GraphContext, node: cst.BaseExpression, depth: int) -> bool:
+    """Evidently an eager value outside graph code: literals, NumPy and TensorFlow results,
+    and names the module only ever assigns such values to."""
+    if depth <= 0:
+        return False
+    if isinstance(node, cst.BaseNumber | cst.BaseString):
+        return True
+    if isinstance(node, cst.Name):
+        if node.value in ("True", "False", "None"):
+            return True
+        values = [value for names, value in context.assignments if node.value in names]
+        return bool(values) and all(_eager_value(context, v, depth - 1) for v in values)
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        return all(_eager_value(context, e.value, depth) for e in node.elements)
+    if isinstance(node, cst.Subscript):
+        return _eager_value(context, node.value, depth)
+    if isinstance(node, cst.UnaryOperation):
+        return _eager_value(context, node.expression, depth)
+    if isinstance(node, cst.BinaryOperation):
+        return _eager_value(context, node.left, depth) and _eager_value(context, node.right, depth)
+    if isinstance(node, cst.Call):
+        qualname = context.imports.resolve(node.func)
+        if qualname is not None and qualname.startswith(_EAGER_FACTORIES):
+            return "placeholder" not in qualname  # tf.compat.v1.placeholder is symbolic
+        if isinstance(node.func, cst.Attribute):  # `x.astype(...)`, `tf.ones(...).numpy()`
+            return _eager_value(context, node.func.value, depth)
+    return False

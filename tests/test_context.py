@@ -308,3 +308,216 @@ def test_tensorflows_internal_py_func_spelling_is_an_exemption() -> None:
             return script_ops.eager_py_func(py_method, [indices], [tf.int64])
         """
     assert flagged_rows(source) == []
+
+
+@pytest.mark.parametrize(
+    "header, spelling",
+    [
+        ("import tensorflow as tf", "@tf.py_function(Tout=tf.float32)"),
+        ("import tensorflow as tf", "@tf.numpy_function(Tout=tf.float32)"),
+        ("import tensorflow.compat.v1 as tf", "@tf.py_function(Tout=tf.float32)"),
+        ("from tensorflow import py_function", "@py_function(Tout=tf.float32)"),
+    ],
+)
+def test_py_function_decorator_form_is_an_exemption(header: str, spelling: str) -> None:
+    source = f"""\
+        {header}
+        import tensorflow as tf
+        {spelling}
+        def plus(x, y):
+            print(x)
+            return x + y
+        @tf.function
+        def outer(x, y):
+            print(x)
+            return plus(x, y)
+        """
+    assert flagged_rows(source) == [9]
+
+
+@pytest.mark.parametrize(
+    "header, call",
+    [
+        ("import tensorflow.compat.v1 as tf", "tf.py_function(decode, [x], tf.string)"),
+        ("import tensorflow as tf", "tf.compat.v1.py_function(decode, [x], tf.string)"),
+        ("import tensorflow as tf", "tf.compat.v1.numpy_function(decode, [x], tf.string)"),
+        ("import tensorflow.compat.v1 as tf", "tf.py_func(decode, [x], tf.string)"),
+    ],
+)
+def test_compat_v1_py_function_spellings_are_exemptions(header: str, call: str) -> None:
+    source = f"""\
+        {header}
+        def decode(x):
+            print(x)
+            return x
+        def to_graph(x):
+            return {call}
+        ds = tf.data.Dataset.range(3).map(to_graph)
+        """
+    assert flagged_rows(source) == []
+
+
+def test_a_method_handed_to_py_func_by_reference_is_an_exemption() -> None:
+    source = """\
+        import tensorflow.compat.v1 as tf
+        class Reader:
+            def _decode(self, record):
+                print(record)
+                return record
+            @tf.function
+            def parse(self, record):
+                print(record)
+                return tf.py_func(self._decode, [record], tf.string)
+        """
+    assert flagged_rows(source) == [8]
+
+
+def test_functions_run_through_a_same_module_py_function_wrapper_are_exemptions() -> None:
+    source = """\
+        import tensorflow as tf
+        def eager_map(func):
+            def wrapper(x):
+                return tf.py_function(func, inp=(x,), Tout=tf.float64)
+            return wrapper
+        def run_eagerly(func, x):
+            return tf.numpy_function(func, [x], tf.float64)
+        def call_through(fn, x):
+            return run_eagerly(fn, x)
+        @eager_map
+        def stamp(x):
+            print(x)
+            return x
+        def plain(x):
+            print(x)
+            return x
+        def relayed(x):
+            print(x)
+            return x
+        ds = tf.data.Dataset.range(3).map(stamp)
+        ds = ds.map(lambda x: run_eagerly(plain, x))
+        ds = ds.map(lambda x: call_through(relayed, x))
+        """
+    assert flagged_rows(source) == []
+
+
+def test_a_decorator_that_does_not_use_py_function_keeps_graph_code() -> None:
+    source = """\
+        import tensorflow as tf
+        def logged(func):
+            def wrapper(x):
+                return func(x)
+            return wrapper
+        @logged
+        def step(x):
+            print(x)
+            return x
+        ds = tf.data.Dataset.range(3).map(step)
+        """
+    assert flagged_rows(source) == [8]
+
+
+def test_tf_keras_py_metric_runs_update_state_and_result_eagerly() -> None:
+    source = """\
+        import tensorflow as tf
+        from tf_keras import metrics
+        class Median(metrics.PyMetric):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print(y_pred)
+            def result(self):
+                print("result")
+                return tf.constant(0.0)
+        class Child(Median):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print(y_pred)
+        class Plain(metrics.Metric):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print(y_pred)
+        """
+    assert flagged_rows(source) == [14]
+
+
+def test_a_class_defined_twice_has_both_definitions_analysed() -> None:
+    source = """\
+        import keras
+        class Block(keras.layers.Layer):
+            def call(self, x):
+                print("first")
+                return self.helper(x)
+            def helper(self, x):
+                print("first helper")
+                return x
+        class Block(keras.layers.Layer):
+            def call(self, x):
+                print("second")
+                return x
+        """
+    assert flagged_rows(source) == [4, 7, 11]
+
+
+EAGER_MODEL = """\
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    class Probe(keras.Model):
+        def build(self, shape):
+            self.scale = self.add_weight(shape=(shape[-1],))
+        def call(self, x):
+            print(x)
+            return x * self.scale
+        def train_step(self, data):
+            print(data)
+            return {}
+    data = np.ones((2, 3), dtype="float32")
+    probe = Probe()
+    """
+
+
+@pytest.mark.parametrize(
+    "use, rows",
+    [
+        ("probe(tf.ones((2, 3)))\nprobe.train_step((data, data))\nprint(probe.weights)", []),
+        ("out = probe(data[:1] * 2)", []),
+        ("probe.compile(loss='mse')\nprobe.fit(data, data)", [8, 11]),
+        ("probe.train_step((data, data))\nprobe.predict(data)", [8, 11]),
+        ("model = keras.Sequential([probe])", [8, 11]),
+        ("inputs = keras.Input((3,))\noutputs = probe(inputs)", [8]),
+        ("def run(x):\n    return probe(x)", [8]),
+        ("@tf.function\ndef step(x):\n    return probe.train_step(x)", [8, 11]),
+    ],
+)
+def test_keras_methods_a_script_only_runs_eagerly_are_not_traced(use: str, rows: list[int]) -> None:
+    assert flagged_rows(textwrap.dedent(EAGER_MODEL) + use + "\n") == rows
+
+
+def test_keras_call_without_build_is_still_traced_by_its_first_eager_call() -> None:
+    # Keras 3 builds such a layer by running `call` on symbolic tensors first (TF 2.21).
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Scaled(keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = keras.layers.Dense(2)
+            def call(self, x):
+                print(x)
+                return self.dense(x)
+        layer = Scaled()
+        layer(tf.ones((1, 2)))
+        """
+    assert flagged_rows(source) == [8]
+
+
+def test_library_classes_and_main_blocks_keep_keras_methods_traced() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Mean(keras.metrics.Metric):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print(y_pred)
+        def demo():
+            metric = Mean()
+            metric.update_state(tf.ones(2), tf.ones(2))
+        if __name__ == "__main__":
+            Mean()(tf.ones(2), tf.ones(2))
+        """
+    assert flagged_rows(source) == [5]

@@ -230,6 +230,9 @@ class GraphContext:
         walk(module, indexer)
         self._classify_classes()
         self.assignments = [(names, value) for _, names, value in indexer.scoped_assignments]
+        self._local_names: dict[FunctionNode | None, set[str]] = {}
+        for scope, names, _ in indexer.scoped_assignments:
+            self._local_names.setdefault(scope, set()).update(names)
         # Bodies of `if` statements tracing never enters (see is_eager_only_test).
         self.eager_branches: frozenset[cst.BaseSuite] = frozenset(indexer.eager_branches)
         self._find_dataset_names(indexer.scoped_assignments)
@@ -240,7 +243,7 @@ class GraphContext:
         self.keras_eager: set[FunctionNode] = set()
         self._find_roots(indexer)
         self._propagate()
-        eager = eager_only_methods(self, module, lambda info: TRACED_METHODS[info.kind])
+        eager = eager_only_methods(self, module, _traced_methods)
         if eager:  # the first map tells which uses sit in graph code; redo it without them
             self.keras_eager = eager
             self.graph, self.helper_calls = {}, {}
@@ -274,6 +277,14 @@ class GraphContext:
                     names.update(targets)
         self._assigned_from[qualname_prefixes] = frozenset(names)
         return self._assigned_from[qualname_prefixes]
+
+    def binds_locally(self, function: FunctionNode, name: str) -> bool:
+        """Whether `name` is a parameter of `function` or assigned in its body."""
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        if any(param.name.value == name for param in every):
+            return True
+        return name in self._local_names.get(function, ())
 
     def is_exempt(self, node: FunctionNode) -> bool:
         return node in self.exempt
@@ -750,6 +761,10 @@ class _Indexer(cst.CSTVisitor):
                 self._pending_exempt.append((scope, func))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value in DATASET_TRANSFORMS:
             self.transform_calls.append((scope, node))
+
+
+def _traced_methods(info: ClassInfo) -> frozenset[str]:
+    return TRACED_METHODS[info.kind] if info.kind is not None else frozenset()
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -54,7 +54,7 @@ class _Use:
     """What the module does with one Keras class and its instances."""
 
     traced: bool = False  # a tracing API, a use in graph code, or the object handed on
-    calls: list[tuple[cst.Call, list[cst.CSTNode]]] = field(default_factory=list)
+    calls: list[cst.Call] = field(default_factory=list)  # `obj(...)`, `C(...)(...)`
     handles: set[str] = field(default_factory=set)
 
 
@@ -128,8 +128,10 @@ def _class_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> Non
     """`handle = C(...)`, `C(...)(x)`; the class statement itself and uses inside the class
     (`super(C, self)`) say nothing; anything else hands the class on."""
     node, parent = path[-1], path[-2]
+    assert isinstance(node, cst.Name | cst.Attribute)
+    name = dotted_name(node)
     if isinstance(parent, cst.ClassDef) or any(
-        isinstance(a, cst.ClassDef) and a.name.value == dotted_name(node) for a in path[:-1]
+        isinstance(a, cst.ClassDef) and a.name.value == name for a in path[:-1]
     ):
         return
     if not (isinstance(parent, cst.Call) and parent.func is node) or _in_graph(context, path):
@@ -142,7 +144,7 @@ def _class_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> Non
             use.handles.add(handle)
             return
     if isinstance(outer, cst.Call) and outer.func is parent:
-        use.calls.append((outer, path[:-2]))
+        use.calls.append(outer)
         return
     use.traced = True
 
@@ -151,10 +153,15 @@ def _handle_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> No
     node, parent = path[-1], path[-2]
     if isinstance(parent, cst.AssignTarget) and parent.target is node:
         return  # rebinding the name
+    function = next(
+        (a for a in reversed(path) if isinstance(a, cst.FunctionDef | cst.Lambda)), None
+    )
+    if isinstance(node, cst.Name) and function and context.binds_locally(function, node.value):
+        return  # a function's own local of the same name
     if _in_graph(context, path):
         use.traced = True
     elif isinstance(parent, cst.Call) and parent.func is node:
-        use.calls.append((parent, path[:-1]))
+        use.calls.append(parent)
     elif isinstance(parent, cst.Attribute) and parent.value is node:
         if parent.attr.value in _TRACING_APIS:
             use.traced = True
@@ -188,13 +195,14 @@ def _eager_methods(
         method = context.find_method(name, method_name, info)
         if method is None:
             continue
-        if info.kind is KerasKind.LAYER and method_name == "call":
-            # Layer.__call__ builds by running `call` symbolically unless `build` exists.
-            if context.find_method(name, "build", info) is None:
-                continue
-            if not all(_eager_call(context, call) for call, _ in use.calls):
-                continue
-        elif not all(_eager_call(context, call) for call, _ in use.calls):
+        # `obj(...)` runs `call` (layers, losses) or `update_state`/`result` (metrics);
+        # a layer's `train_step` runs only when called by name or by fit.
+        runs_on_call = info.kind is not KerasKind.LAYER or method_name == "call"
+        if runs_on_call and not all(_eager_call(context, call) for call in use.calls):
+            continue
+        # Layer.__call__ builds by running `call` on symbolic tensors unless `build` exists.
+        builds_by_running = context.find_method(name, "build", info) is None
+        if info.kind is KerasKind.LAYER and method_name == "call" and builds_by_running:
             continue
         found.add(method)
     return found

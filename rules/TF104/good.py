@@ -52,6 +52,20 @@ def tagged(x):
     return tf.py_function(py_label, [x], tf.string)
 
 
+def run_as_python(func):
+    """A decorator whose wrapper hands the decorated function to tf.py_function."""
+
+    def wrapper(x):
+        return tf.py_function(func, inp=[x], Tout=tf.float64)
+
+    return wrapper
+
+
+@run_as_python
+def arrival_time(x):
+    return time.perf_counter()  # runs eagerly for every element, inside tf.py_function
+
+
 def benchmark(steps):
     durations = []
     for _ in range(steps):
@@ -68,6 +82,8 @@ if __name__ == "__main__":
     print("timed_step:", [float(timed_step(tf.ones((64, 64)))[2]) for _ in range(3)])
     print(tagged(tf.constant("run")).numpy(), tagged(tf.constant("run")).numpy())
     print("benchmark:", benchmark(3))
+    arrivals = [float(t) for t in tf.data.Dataset.range(3).map(arrival_time)]
+    print("arrivals:", arrivals)  # three different readings
     traced_decay = tf.function(Decay())
     print("decay:", float(traced_decay(tf.constant(1.0))), end=" ")
     time.sleep(0.05)

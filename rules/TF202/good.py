@@ -1,6 +1,9 @@
 """TF202 fixed: stay in tensors inside graph code; call `.numpy()` on results, eagerly."""
 
+import hashlib
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -68,6 +71,54 @@ def listed(x):
     return tf.py_function(lambda t: tf.constant(to_python(t)), [x], tf.float32)
 
 
+@tf.py_function(Tout=tf.string)
+def digest(x):
+    return hashlib.sha256(x.numpy()).hexdigest()  # the decorator form runs it eagerly too
+
+
+@tf.function
+def fingerprint(x):
+    return digest(x)
+
+
+def shout(text):
+    return text.numpy().upper()
+
+
+shouted = tf.data.Dataset.from_tensor_slices(["a", "b"]).map(
+    lambda s: tf.compat.v1.py_function(shout, [s], tf.string)
+)
+
+
+# A script that only ever calls its component eagerly: `.numpy()` reads real values there.
+class Peak(keras.layers.Layer):
+    def build(self, input_shape):
+        self.gain = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, inputs):
+        self.seen = float(inputs.numpy().max())  # `build` exists: Keras runs this eagerly only
+        return inputs * self.gain
+
+
+class ManualFit(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.head = keras.layers.Dense(1)
+        self.history = []
+
+    def train_step(self, data):
+        features, target = data
+        loss = keras.ops.mean((self.head(features) - target) ** 2)
+        self.history.append(loss.numpy())  # called by name below, never by fit
+        return {"loss": loss}
+
+
+peak = Peak()
+peak_output = peak(np.array([[1.0, 3.0]], dtype="float32"))
+manual = ManualFit()
+manual.train_step((np.ones((2, 2), "float32"), np.zeros((2, 1), "float32")))
+
+
 if __name__ == "__main__":
     print(largest(tf.constant([1.0, 2.0])).numpy())
     print(describe(tf.constant([1.0, 2.0])).numpy().tolist())
@@ -78,3 +129,5 @@ if __name__ == "__main__":
     print(Counter()(tf.constant(1.0)).numpy())
     print(checked(tf.constant([1.0, 2.0])).numpy())
     print(listed(tf.constant([1.0, 2.0])).numpy())
+    print(fingerprint(tf.constant("abc")).numpy(), list(shouted.as_numpy_iterator()))
+    print("peak", peak.seen, "manual loss", manual.history)

@@ -10,9 +10,9 @@ evidently eager:
 - `model.train_step(batch)`, `metric.update_state(...)`: a direct method call runs the method as
   plain Python (observed on TF 2.21 / Keras 3.15: `.numpy()` works there);
 - `layer(x)` on eager values (literals, NumPy, `tf.*`/`keras.ops.*` results) runs `call` eagerly,
-  but only when the class defines `build`: without one, Keras 3 builds the layer on the first
-  call by running `call` once on symbolic tensors (observed: `print` there showed a
-  SymbolicTensor), so `call` is still traced once;
+  but only when the class defines `build`: without one, Keras 3 builds a layer with unbuilt
+  sub-layers on the first call by running `call` once in a symbolic scope (observed: a `print`
+  of a sub-layer's output there showed a SymbolicTensor), so `call` is still traced once;
 - attribute reads (`model.logs`, `model.variables`).
 
 Anything else keeps the method traced: a tracing API (`compile`, `fit`, `predict`, `save`, ...),

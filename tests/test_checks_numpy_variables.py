@@ -448,7 +448,7 @@ def test_local_variable_in_keras_call_is_tf301_only() -> None:
     "source",
     [
         "import tensorflow as tf\n\ntotal = tf.Variable(0.0)\n",
-        in_tf_function("if self_v is None:\n        self_v = tf.Variable(x)"),
+        in_tf_function("global state\n    if state is None:\n        state = tf.Variable(x)"),
         "import tensorflow as tf\n\n\nclass M(tf.Module):\n    def __init__(self):\n"
         "        self.v = None\n\n    @tf.function\n    def __call__(self, x):\n"
         "        if self.v is None:\n            self.v = tf.Variable(x)\n        return self.v\n",

@@ -3,6 +3,11 @@
 import keras
 import tensorflow as tf
 
+try:
+    import tf_keras  # Keras 2, for code not yet moved to Keras 3 (`pip install tf_keras`)
+except ImportError:
+    tf_keras = None
+
 
 class Scale(keras.layers.Layer):
     def build(self, input_shape):
@@ -41,6 +46,17 @@ class Memory(tf.Module):
         if self.slot is None:
             self.slot = tf.Variable(tf.zeros_like(x))
         return self.slot.assign_add(x)
+
+
+if tf_keras is not None:
+
+    class LegacyScale(tf_keras.layers.Layer):
+        """Keras 2 tracks a weight `call` makes and lets it in; the guard makes it once."""
+
+        def call(self, inputs):
+            if not hasattr(self, "scale"):
+                self.scale = self.add_weight(shape=(inputs.shape[-1],), initializer="ones")
+            return inputs * self.scale
 
 
 class Registry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext
@@ -153,9 +155,7 @@ def _keras2_names(module: cst.Module) -> frozenset[str]:
     `from tf_keras import layers`): names resolve to one canonical Keras, so read the imports
     themselves."""
     names: set[str] = set()
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
+    for statement in _top_level_lines(module.body):
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
@@ -173,6 +173,19 @@ def _keras2_names(module: cst.Module) -> frozenset[str]:
                     _bound_name(alias, dotted_name(alias.name) or "") for alias in small.names
                 )
     return frozenset(names)
+
+
+def _top_level_lines(body: Sequence[cst.BaseStatement]) -> Iterator[cst.SimpleStatementLine]:
+    """Simple statements at module level, also inside `try:`/`if` blocks there (`try: import
+    tf_keras except ImportError: ...`)."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.Try | cst.If):
+            blocks = [statement.body, *(h.body for h in getattr(statement, "handlers", ()))]
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    yield from (s for s in block.body if isinstance(s, cst.SimpleStatementLine))
 
 
 def _is_keras2(module: str) -> bool:

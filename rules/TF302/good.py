@@ -75,3 +75,8 @@ if __name__ == "__main__":
     memory = Memory()
     print(memory(tf.constant([1.0])).numpy(), memory(tf.constant([2.0])).numpy())
     print(Registry().call("w"))
+    if tf_keras is not None:
+        legacy = tf_keras.Sequential([tf_keras.Input((2,)), LegacyScale()])
+        legacy.compile(optimizer="sgd", loss="mse")
+        legacy.fit(tf.ones((4, 2)), tf.zeros((4, 2)), epochs=2, verbose=0)
+        print("Keras 2 layer:", len(legacy.trainable_weights), "weight, now", legacy.get_weights())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -448,7 +449,7 @@ def test_local_variable_in_keras_call_is_tf301_only() -> None:
     "source",
     [
         "import tensorflow as tf\n\ntotal = tf.Variable(0.0)\n",
-        in_tf_function("if self_v is None:\n        self_v = tf.Variable(x)"),
+        in_tf_function("global state\n    if state is None:\n        state = tf.Variable(x)"),
         "import tensorflow as tf\n\n\nclass M(tf.Module):\n    def __init__(self):\n"
         "        self.v = None\n\n    @tf.function\n    def __call__(self, x):\n"
         "        if self.v is None:\n            self.v = tf.Variable(x)\n        return self.v\n",
@@ -587,3 +588,196 @@ def test_config_inherited_from_a_same_module_base_is_quiet() -> None:
             self.delta = delta
     """
     assert found(source) == []
+
+
+# -- create-once guards (TF301) -------------------------------------------------------------
+
+MODULE = """\
+import tensorflow as tf
+
+slots = {{}}
+
+
+class M(tf.Module):
+    def __init__(self):
+        self.built = False
+
+    @tf.function
+    def __call__(self, x, v=None):
+        {body}
+        return x
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "if not self.built:\n            self.w = tf.Variable(x)\n            self.built = True",
+        "if not hasattr(self, 'w'):\n            self.w = tf.Variable(x)",
+        "if self.vs:\n            pass\n        else:\n            self.vs = [tf.Variable(x)]",
+        "if 'w' not in slots:\n            slots['w'] = tf.Variable(x)",
+        "if slots.get('w') is None:\n            slots['w'] = tf.Variable(x)",
+        "if self.w is None and self.trainable:\n            self.w = tf.Variable(x)",
+    ],
+)
+def test_variables_under_create_once_guards_are_quiet(body: str) -> None:
+    assert found(MODULE.format(body=body)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # an argument or a local is unset again on every call: a variable per trace
+        "if v is None:\n            v = tf.Variable(x)",
+        "w = None\n        if w is None:\n            w = tf.Variable(x)",
+        "if self.built:\n            self.w = tf.Variable(x)",
+        "if hasattr(self, 'w'):\n            self.w = tf.Variable(x)",
+    ],
+)
+def test_variables_under_guards_that_guard_nothing_are_flagged(body: str) -> None:
+    (diagnostic,) = lint(MODULE.format(body=body))
+    assert (diagnostic.code, diagnostic.location.row) == ("TF301", 14 if "w = None" in body else 13)
+
+
+# -- TF302 on Keras 2 layers ------------------------------------------------------------------
+
+KERAS2 = """\
+import tensorflow as tf
+{imports}
+
+
+class Scale({base}):
+    {decorator}
+    def call(self, inputs):
+        {body}
+        return inputs * self.w
+"""
+GUARDED_WEIGHT = (
+    "if self.w is None:\n            self.w = self.add_weight(shape=(), initializer='ones')"
+)
+UNGUARDED_WEIGHT = "self.w = tf.Variable(1.0)"
+
+
+@pytest.mark.parametrize(
+    "imports, base, decorator",
+    [
+        ("import tf_keras", "tf_keras.layers.Layer", ""),
+        ("import tf_keras as keras", "keras.layers.Layer", ""),
+        ("from tf_keras import layers", "layers.Layer", ""),
+        ("from tf_keras.layers import Layer as Base", "Base", ""),
+        ("", "tf.keras.layers.Layer", "@tf.compat.v1.keras.utils.track_tf1_style_variables"),
+    ],
+)
+def test_keras2_layers_may_create_weights_once_in_call(imports, base, decorator) -> None:
+    source = KERAS2.format(imports=imports, base=base, decorator=decorator, body=GUARDED_WEIGHT)
+    assert found(source) == []
+    source = KERAS2.format(imports=imports, base=base, decorator=decorator, body=UNGUARDED_WEIGHT)
+    (diagnostic,) = lint(source)
+    assert (diagnostic.code, diagnostic.location.row) == ("TF302", 8)
+    assert diagnostic.message == (
+        "weights created in `Scale.call` without a create-once guard: Keras 2 runs it on every "
+        "call, so each call makes a new weight in place of the last, and under "
+        "`fit`/`tf.function` TensorFlow raises `ValueError: tf.function only supports singleton "
+        "tf.Variables created on the first call`; create them in `build()`, or under "
+        "`if self.w is None:`"
+    )
+
+
+@pytest.mark.parametrize(
+    "imports, base",
+    [
+        ("from tensorflow import keras\nimport tf_keras", "keras.layers.Layer"),
+        ("import keras", "keras.layers.Layer"),
+        ("import tensorflow.python.keras", "tf.keras.layers.Layer"),
+    ],
+)
+def test_keras3_layers_are_judged_by_keras3_even_with_a_guard(imports, base) -> None:
+    source = KERAS2.format(imports=imports, base=base, decorator="", body=GUARDED_WEIGHT)
+    (diagnostic,) = lint(source)
+    assert diagnostic.code == "TF302"
+    assert "You cannot add new elements of state" in diagnostic.message
+
+
+# -- TF303: what loading does, per class ------------------------------------------------------
+
+FAILS_TO_LOAD = (
+    "loading a saved model raises `TypeError: <class ...> could not be deserialized properly`"
+)
+
+
+@pytest.mark.parametrize(
+    "base, params, outcome",
+    [
+        (
+            "keras.losses.Loss",
+            "factor=0.1, name='x'",
+            f"{FAILS_TO_LOAD} (the saved config holds `reduction`, which `__init__()` does not "
+            "take); return the parameters from `get_config()` and accept the base ones "
+            "(`**kwargs`)",
+        ),
+        (
+            "keras.metrics.Metric",
+            "threshold=0.5, name='m'",
+            f"{FAILS_TO_LOAD} (the saved config holds `dtype`, which `__init__()` does not take)",
+        ),
+        (
+            "keras.losses.Loss",
+            "alpha, gamma=2.0, **kwargs",
+            f"{FAILS_TO_LOAD} (`__init__()` missing `alpha`, which the saved config does not "
+            "hold); return the parameters from `get_config()`",
+        ),
+        (
+            "keras.losses.Loss",
+            "delta=0.1, **kwargs",
+            "a saved model reloads it with the default values, silently; return them from "
+            "`get_config()`",
+        ),
+        (
+            "keras.metrics.Metric",
+            "threshold=0.5, name='m', dtype=None",
+            "a saved model reloads it with the default values, silently",
+        ),
+        (
+            "keras.losses.MeanSquaredError",
+            "factor=0.1, name='x', reduction='sum'",
+            "a saved model reloads it with the default values, silently — or loading raises "
+            "`TypeError` if `losses.MeanSquaredError.get_config()` holds a key `__init__` does "
+            "not take",
+        ),
+    ],
+)
+def test_config_lost_says_whether_loading_fails_or_reloads_defaults(base, params, outcome) -> None:
+    message = only(LOSS.format(base=base, params=params, forwarded="", extra="")).message
+    assert outcome in message
+
+
+def _reload(component):
+    config = keras.saving.serialize_keras_object(component)
+    return keras.saving.deserialize_keras_object(config, custom_objects={"Custom": type(component)})
+
+
+def test_keras_fails_to_load_a_loss_without_kwargs_and_silently_defaults_one_with_them() -> None:
+    """What the TF303 messages rest on, with real Keras."""
+
+    class Custom(keras.losses.Loss):
+        def __init__(self, factor=0.1, name="custom"):
+            super().__init__(name=name)
+            self.factor = factor
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'reduction'"):
+        _reload(Custom(factor=2.0))
+
+    class Custom(keras.losses.Loss):  # type: ignore[no-redef]
+        def __init__(self, alpha, **kwargs):
+            super().__init__(**kwargs)
+            self.alpha = alpha
+
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'alpha'"):
+        _reload(Custom(alpha=2.0))
+
+    class Custom(keras.losses.Loss):  # type: ignore[no-redef]
+        def __init__(self, delta=0.1, **kwargs):
+            super().__init__(**kwargs)
+            self.delta = delta
+
+    assert _reload(Custom(delta=2.0)).delta == 0.1

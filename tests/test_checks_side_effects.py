@@ -4,6 +4,7 @@ look-alike idioms of real TensorFlow code that must stay quiet."""
 from __future__ import annotations
 
 import pytest
+import tensorflow as tf
 
 from tests.snippets import lint_snippet, positions
 from tflint.diagnostics import Applicability, Diagnostic
@@ -350,9 +351,13 @@ def test_timing_from_eager_code_and_tf_timestamp_are_quiet() -> None:
 # -- TF105 outer-state-mutation -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["append", "extend", "insert", "pop", "clear", "remove"])
-def test_mutating_a_module_level_list(method: str) -> None:
-    source = in_tf_function(f"outputs.{method}(x)", "outputs = []")
+@pytest.mark.parametrize(
+    "method, arguments",
+    [("append", "x"), ("extend", "[x]"), ("insert", "0, x"), ("pop", ""), ("clear", ""),
+     ("remove", "x")],
+)  # fmt: skip
+def test_mutating_a_module_level_list(method: str, arguments: str) -> None:
+    source = in_tf_function(f"outputs.{method}({arguments})", "outputs = []")
     assert found(source) == [(6, 5, "TF105")]
     message = only_message(source)
     assert f"`outputs.{method}(...)` changes a module-level variable from graph code" in message
@@ -522,7 +527,7 @@ def test_attribute_state_in_keras_and_tf_function_methods() -> None:
             def call(self, inputs):
                 self.calls += 1
                 self.last = inputs * 2.0
-                return self.last
+                return inputs
 
         class Total(keras.metrics.Metric):
             def update_state(self, y_true, y_pred, sample_weight=None):
@@ -608,3 +613,213 @@ def test_variables_eager_methods_and_static_facts_are_quiet() -> None:
                 self.batches = self.batches + 1
         """
     assert found(source) == []
+
+
+# -- create-once guards (TF105) -------------------------------------------------------------
+
+GUARDED = """\
+import tensorflow as tf
+
+cache = {{}}
+holder = []
+model = None
+
+
+def build():
+    return tf.keras.layers.Dense(1)
+
+
+@tf.function
+def f(x):
+    {body}
+    return x
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "if not cache:\n        cache['model'] = build()",
+        "if 'model' not in cache:\n        cache['model'] = build()",
+        "if cache.get('model') is None:\n        cache['model'] = build()",
+        "if cache['model'] is None:\n        cache['model'] = build()",
+        "if not holder:\n        holder.append(build())",
+        "if holder:\n        pass\n    else:\n        holder.append(True)",
+        "if 'v' in cache:\n        pass\n    else:\n        cache.setdefault('v', tf.Variable(1))",
+        "global model\n    if model is None:\n        model = build()",
+        "global model\n    if not model:\n        model = tf.random.Generator.from_seed(1)",
+    ],
+)
+def test_create_once_guards_on_outer_state_are_quiet(body: str) -> None:
+    assert found(GUARDED.format(body=body)) == []
+
+
+def test_create_once_guard_in_a_closure_is_quiet() -> None:
+    source = """\
+        import tensorflow as tf
+
+        def make():
+            model = None
+
+            @tf.function
+            def run(x):
+                nonlocal model
+                if not model:
+                    model = tf.keras.layers.Dense(1)
+                return model(x)
+
+            return run
+        """
+    assert found(source) == []
+
+
+@pytest.mark.parametrize(
+    "body, row",
+    [
+        # the trace keeps a tensor of its own: the next trace reads it out of scope
+        ("if 'y' not in cache:\n        cache['y'] = x * 2.0", 15),
+        ("if not holder:\n        holder.append(x + 1.0)", 15),
+        # the guard tests other state than the one changed
+        ("if not holder:\n        cache['model'] = build()", 15),
+        # a counter is not created once
+        ("if cache:\n        holder.append(1)", 15),
+        ("global model\n    if model is None:\n        model = x + 1.0", 14),
+        ("global model\n    if model is None:\n        model = build()\n    model = None", 14),
+    ],
+)
+def test_guards_that_keep_trace_tensors_or_test_other_state_are_flagged(
+    body: str, row: int
+) -> None:
+    assert found(GUARDED.format(body=body)) == [(row, 5 if row == 14 else 9, "TF105")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "updates, state = optimizer.update(x, state, x)",
+        "return optimizer.update(x)",
+        "queue.insert(x)",
+        "queue.clear(x)",
+        "items.append(x, axis=0)",
+    ],
+)
+def test_mutating_names_that_cannot_be_the_container_methods_are_quiet(body: str) -> None:
+    source = f"""\
+        import tensorflow as tf
+
+        def make(optimizer, queue, items, state):
+            @tf.function
+            def step(x):
+                {body}
+
+            return step
+        """
+    assert found(source) == []
+
+
+ARGUMENT = """\
+import tensorflow as tf
+
+
+class Box:
+    def __init__(self):
+        self.items = []
+
+    def append(self, value):
+        self.items.append(value)
+
+
+@tf.function
+def f(x, acc{annotation}):
+    acc.append(x)
+    return x
+{calls}"""
+
+
+@pytest.mark.parametrize(
+    "annotation, calls, fragment",
+    [
+        (": list", "", "TensorFlow raises `ValueError: ... should not modify its Python input "
+         "arguments` on the first call (a list or dict argument); "),
+        ("", "\nf(tf.constant(1.0), [])\n", "raises `ValueError"),
+        (": Box", "", "the object is changed once per trace, not on every call, and keeps what "
+         'the trace put there (a symbolic tensor raises "out of scope" when used later); '),
+        ("", "\nf(tf.constant(1.0), Box())\n", "the object is changed once per trace"),
+        ("", "", "a list or dict argument makes TensorFlow raise `ValueError: ... should not "
+         "modify its Python input arguments` on the first call; any other object is changed "
+         "once per trace"),
+    ],
+)  # fmt: skip
+def test_mutating_an_argument_says_what_happens_to_that_argument(
+    annotation: str, calls: str, fragment: str
+) -> None:
+    message = only_message(ARGUMENT.format(annotation=annotation, calls=calls))
+    assert message.startswith("`acc.append(...)` mutates `acc`, an argument of a tf.function")
+    assert fragment in message
+    assert message.endswith("modify a copy, or return the new value")
+
+
+def test_tensorflow_raises_for_a_changed_list_argument_but_not_for_an_object() -> None:
+    """What the TF105 messages on arguments rest on, with real TensorFlow."""
+
+    class Box:
+        def __init__(self) -> None:
+            self.items: list[tf.Tensor] = []
+
+        def append(self, value: tf.Tensor) -> None:
+            self.items.append(value)
+
+    @tf.function
+    def f(x: tf.Tensor, acc: list | Box) -> tf.Tensor:
+        acc.append(x)
+        return x
+
+    with pytest.raises(ValueError, match="should not modify its Python input arguments"):
+        f(tf.constant(1.0), [])
+    box = Box()
+    for value in (1.0, 2.0, 3.0):
+        f(tf.constant(value), box)
+    assert len(box.items) == 1  # one trace for the same object: appended once, not 3 times
+    with pytest.raises(TypeError, match="out of scope"):
+        box.items[0] + 1.0
+
+
+# -- TF106: per-trace scratch values and normalised configuration ---------------------------
+
+
+def test_tensor_kept_for_the_rest_of_the_trace_and_normalised_config_are_quiet() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+
+        class Memory(keras.layers.Layer):
+            def call(self, inputs, setup=False):
+                if setup:
+                    return self.setup(inputs)
+                self.axes = tuple(self.axes)
+                return inputs
+
+            def setup(self, memory):
+                self.values = tf.identity(memory)
+                self.keys = self.values * 2.0
+                return self.keys
+        """
+    assert found(source) == []
+
+
+def test_tensors_kept_for_later_traces_or_for_eager_code_are_flagged() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+
+        class Cached(keras.layers.Layer):
+            def call(self, inputs):
+                self.last = inputs * 2.0
+                if self.scale is None:
+                    self.scale = inputs * 3.0
+                y = inputs + self.previous
+                self.previous = inputs * 4.0
+                self.axes = tuple(self.axes) + (1,)
+                return self.scale + y + self.previous
+        """
+    assert found(source) == [(6, 9, "TF106"), (8, 13, "TF106"), (10, 9, "TF106"), (11, 9, "TF106")]

@@ -82,6 +82,16 @@ class BatchCount(keras.metrics.Metric):
         return self.count
 
 
+memo = {}
+
+
+@tf.function
+def memoized(x):
+    if "scale" not in memo:  # a create-once guard, but what it keeps is a tensor of this trace
+        memo["scale"] = tf.reduce_mean(x) * 2.0  # expect: TF105
+    return x * memo["scale"]
+
+
 def remember(i):
     mapped.append(i)  # expect: TF105
     return i
@@ -115,3 +125,8 @@ if __name__ == "__main__":
     model.fit(np.ones((16, 2)), np.ones((16, 1)), batch_size=4, epochs=2, verbose=0)
     print("seen_inputs:", len(seen_inputs), "batch_sizes:", len(batch_sizes), "after 8 steps")
     print(list(numbers.as_numpy_iterator()), "mapped:", len(mapped))  # 3 elements, 1 append
+    memoized(tf.constant(1.0))
+    try:
+        memoized(tf.constant([1.0, 2.0]))  # a new shape: a second trace reads the first's tensor
+    except TypeError as error:
+        print("memoized, retraced:", str(error).splitlines()[0][:70])

@@ -88,6 +88,46 @@ class Concat(keras.layers.Layer):
         return tf.concat(list(inputs.values()), axis=-1)
 
 
+heads = {}  # filled by the first trace only
+
+
+@tf.function
+def scored(x):
+    if "linear" not in heads:  # create-once: later traces find the head and skip this
+        heads["linear"] = keras.layers.Dense(1, kernel_initializer="ones")
+    return heads["linear"](x)
+
+
+def make_projector():
+    projector = None
+
+    @tf.function
+    def project(x):
+        nonlocal projector
+        if projector is None:  # the same idiom on a closure variable
+            projector = keras.layers.Dense(2, kernel_initializer="ones")
+        return projector(x)
+
+    return project
+
+
+class Sgd:
+    """A functional optimizer: its `update` returns new values; it is not `dict.update`."""
+
+    def update(self, grads, state, params):
+        return [-0.1 * g for g in grads], state + 1
+
+
+def make_step(optimizer):
+    @tf.function
+    def descend(params, state):
+        grads = [2.0 * p for p in params]
+        updates, state = optimizer.update(grads, state, params)
+        return [p + u for p, u in zip(params, updates, strict=True)], state
+
+    return descend
+
+
 def train(steps):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
@@ -110,3 +150,8 @@ if __name__ == "__main__":
     print(Concat()({"a": tf.constant([[1.0]]), "b": tf.constant([[2.0]])}))
     train(3)
     print("history:", history)  # 2 py_function values, then 3 losses
+    print([float(scored(tf.ones((1, 2)))[0, 0]) for _ in range(3)], "heads:", len(heads))  # 1
+    project = make_projector()
+    print(project(tf.ones((1, 3))).numpy(), project(tf.ones((2, 3))).numpy())
+    params, state = make_step(Sgd())([tf.constant(1.0)], tf.constant(0))
+    print("descended to", float(params[0]), "after", int(state), "step")

@@ -70,6 +70,20 @@ class Accumulator(tf.Module):
         return self.v.read_value()
 
 
+class Centered(keras.layers.Layer):
+    """Attributes that hold the same thing on every trace: the axes, normalised once per trace
+    to a tuple, and the mean, stored and then read back within the same trace."""
+
+    def __init__(self, axes=(1,), **kwargs):
+        super().__init__(**kwargs)
+        self.axes = list(axes)
+
+    def call(self, inputs):
+        self.axes = tuple(self.axes)
+        self.mean = tf.reduce_mean(inputs, axis=self.axes, keepdims=True)
+        return inputs - self.mean
+
+
 class BatchTimer(keras.callbacks.Callback):
     """Callbacks run eagerly, between steps: attributes update on every batch."""
 
@@ -97,6 +111,8 @@ if __name__ == "__main__":
     print("steps:", int(steps.steps.numpy()))  # 8
     scaled = keras.Sequential([keras.Input((2,)), Scale()])
     print(scaled.predict(x, verbose=0)[0])
+    centered = keras.Sequential([keras.Input((2,)), Centered()])
+    print("centered:", centered.predict(x[:2] * [[1.0, 3.0]], verbose=0)[0])  # [-1.  1.]
     accumulator = Accumulator()
     for _ in range(3):
         accumulator(tf.constant([1.0, 2.0]))

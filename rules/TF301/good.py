@@ -24,6 +24,30 @@ class RunningMax(tf.Module):
         return self.best.assign(tf.maximum(self.best, x))
 
 
+class LazyLinear(tf.Module):
+    """Variables made by the first trace under a "not built yet" flag, then only used."""
+
+    def __init__(self):
+        self.built = False
+
+    @tf.function
+    def __call__(self, x):
+        if not self.built:
+            self.w = tf.Variable(tf.ones((x.shape[-1], 1)))
+            self.built = True
+        return tf.matmul(x, self.w)
+
+
+sums = {}  # one running sum per name, made by the first trace that needs it
+
+
+@tf.function
+def running_sum(x):
+    if "total" not in sums:
+        sums["total"] = tf.Variable(tf.zeros_like(x))
+    return sums["total"].assign_add(x)
+
+
 class Scale(tf.Module):
     def __init__(self):
         self.factor = tf.Variable(2.0)
@@ -64,6 +88,9 @@ if __name__ == "__main__":
         running_max(tf.constant([1.0, 5.0])).numpy(), running_max(tf.constant([3.0, 2.0])).numpy()
     )
     print(Scale()(tf.constant([1.0, 2.0])).numpy())
+    linear = LazyLinear()
+    print(linear(tf.ones((1, 3))).numpy(), linear(tf.ones((2, 3))).numpy())
+    print(running_sum(tf.constant([1.0])).numpy(), running_sum(tf.constant([2.0])).numpy())
     model = keras.Sequential([keras.Input((2,)), Smoothing(), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse", metrics=[Counter()])
     model.fit(tf.constant([[0.5, 1.0]]), tf.constant([[1.0, 1.0]]), epochs=1, verbose=0)

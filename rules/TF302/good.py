@@ -3,6 +3,11 @@
 import keras
 import tensorflow as tf
 
+try:
+    import tf_keras  # Keras 2, for code not yet moved to Keras 3 (`pip install tf_keras`)
+except ImportError:
+    tf_keras = None
+
 
 class Scale(keras.layers.Layer):
     def build(self, input_shape):
@@ -43,6 +48,17 @@ class Memory(tf.Module):
         return self.slot.assign_add(x)
 
 
+if tf_keras is not None:
+
+    class LegacyScale(tf_keras.layers.Layer):
+        """Keras 2 tracks a weight `call` makes and lets it in; the guard makes it once."""
+
+        def call(self, inputs):
+            if not hasattr(self, "scale"):
+                self.scale = self.add_weight(shape=(inputs.shape[-1],), initializer="ones")
+            return inputs * self.scale
+
+
 class Registry:
     def add_weight(self, name):
         return name
@@ -59,3 +75,8 @@ if __name__ == "__main__":
     memory = Memory()
     print(memory(tf.constant([1.0])).numpy(), memory(tf.constant([2.0])).numpy())
     print(Registry().call("w"))
+    if tf_keras is not None:
+        legacy = tf_keras.Sequential([tf_keras.Input((2,)), LegacyScale()])
+        legacy.compile(optimizer="sgd", loss="mse")
+        legacy.fit(tf.ones((4, 2)), tf.zeros((4, 2)), epochs=2, verbose=0)
+        print("Keras 2 layer:", len(legacy.trainable_weights), "weight, now", legacy.get_weights())

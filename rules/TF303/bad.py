@@ -48,6 +48,19 @@ class StrictHuber(keras.losses.Huber):  # expect: TF303
         super().__init__(delta=delta, name=name, **kwargs)  # Huber's get_config drops delta
 
 
+@keras.saving.register_keras_serializable(package="tf303_bad")
+class PenalizedMSE(keras.losses.Loss):  # expect: TF303
+    """No `**kwargs`: the saved config's `reduction` is not a parameter, so loading fails."""
+
+    def __init__(self, penalty=0.1, name="penalized_mse"):
+        super().__init__(name=name)
+        self.penalty = penalty
+
+    def call(self, y_true, y_pred):
+        error = keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+        return error + self.penalty * keras.ops.mean(keras.ops.square(y_pred), axis=-1)
+
+
 def round_trip(model):
     path = Path(tempfile.mkdtemp()) / "model.keras"
     model.save(path)
@@ -80,3 +93,8 @@ if __name__ == "__main__":
     print("smoothing: 0.3 ->", loss.smoothing)  # 0.1
     loss = StrictHuber.from_config(StrictHuber(delta=0.25).get_config())
     print("StrictHuber delta: 0.25 ->", loss._fn_kwargs["delta"])  # 0.5
+    model.compile(optimizer="sgd", loss=PenalizedMSE(penalty=0.5))
+    try:
+        round_trip(model)
+    except TypeError as error:  # could not be deserialized ... unexpected keyword 'reduction'
+        print("PenalizedMSE:", str(error).splitlines()[0][:60], "|", str(error).splitlines()[-1])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext
-from tflint.checks.state import creates_variable, self_attribute
-from tflint.context import KerasKind
+from tflint.checks.state import creates_variable, self_attribute, under_create_once_guard
+from tflint.context import ClassInfo, KerasKind
+from tflint.names import dotted_name
 from tflint.traverse import nodes
 
 _VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
@@ -15,6 +18,12 @@ _BASE_PARAMETERS = {
     KerasKind.LOSS: frozenset({"self", "name", "reduction", "dtype"}),
     KerasKind.METRIC: frozenset({"self", "name", "dtype"}),
 }
+# What the base `get_config` writes (Keras 3.15), and so what loading passes to `__init__`.
+_BASE_CONFIG = {
+    KerasKind.LOSS: ("name", "reduction"),
+    KerasKind.METRIC: ("name", "dtype"),
+}
+_PLAIN_BASES = frozenset({"keras.losses.Loss", "keras.metrics.Metric"})
 # Wrappers whose get_config already saves the keyword arguments passed through them
 # (`keras.losses.losses.LossFunctionWrapper`, `keras.metrics.MeanMetricWrapper`, ...).
 _CONFIG_SAVING_WRAPPERS = ("LossFunctionWrapper", "MeanMetricWrapper")
@@ -22,27 +31,6 @@ _CONFIG_SAVING_WRAPPERS = ("LossFunctionWrapper", "MeanMetricWrapper")
 # them does not save it.
 _BASES_LOSING = {"keras.losses.Huber": frozenset({"delta"}),
                  "keras.losses.CosineSimilarity": frozenset({"axis"})}  # fmt: skip
-
-
-def _under_none_guard(ctx: FileContext) -> bool:
-    """Inside `if <something> is None:` — the create-once idiom for variables in tf.function."""
-    for ancestor in ctx.enclosing():
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-            return False
-        if isinstance(ancestor, cst.If) and _tests_is_none(ancestor.test):
-            return True
-    return False
-
-
-def _tests_is_none(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.BooleanOperation):
-        return _tests_is_none(test.left) or _tests_is_none(test.right)
-    return isinstance(test, cst.Comparison) and any(
-        isinstance(target.operator, cst.Is)
-        and isinstance(target.comparator, cst.Name)
-        and target.comparator.value == "None"
-        for target in test.comparisons
-    )
 
 
 def _traced_because(ctx: FileContext) -> str | None:
@@ -80,7 +68,7 @@ class VariableInGraphCheck(Check):
         where = _traced_because(ctx) if factory in _VARIABLE_FACTORIES else None
         if where is None:
             return
-        if _under_none_guard(ctx) or (_in_keras_call(ctx) and _assigned_to_self(ctx)):
+        if under_create_once_guard(ctx) or (_in_keras_call(ctx) and _assigned_to_self(ctx)):
             return  # the create-once idiom; or TF302's case
         spelling = "tf.Variable" if factory == "tensorflow.Variable" else factory
         ctx.report(
@@ -96,6 +84,10 @@ class VariableInGraphCheck(Check):
 class WeightsInCallCheck(Check):
     codes = frozenset({"TF302"})
 
+    def __init__(self) -> None:
+        self._module: cst.Module | None = None
+        self._keras2_names: frozenset[str] = frozenset()
+
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not _in_keras_call(ctx) or not ctx.in_graph:
             return
@@ -103,6 +95,18 @@ class WeightsInCallCheck(Check):
         is_add_weight = creates_variable(node, ctx) and not is_factory
         is_self_variable = is_factory and _assigned_to_self(ctx)
         if not (is_add_weight or is_self_variable):
+            return
+        if self._is_keras2_layer(ctx):
+            if not under_create_once_guard(ctx):
+                ctx.report(
+                    node,
+                    "TF302",
+                    f"weights created in `{ctx.frame.symbol}` without a create-once guard: "
+                    "Keras 2 runs it on every call, so each call makes a new weight in place of "
+                    "the last, and under `fit`/`tf.function` TensorFlow raises `ValueError: "
+                    "tf.function only supports singleton tf.Variables created on the first call`; "
+                    "create them in `build()`, or under `if self.w is None:`",
+                )
             return
         if is_self_variable and ctx.qualname(node.func) == "tensorflow.Variable":
             happens = (
@@ -122,6 +126,93 @@ class WeightsInCallCheck(Check):
             f"weights created in `{ctx.frame.symbol}`: {happens}; create them with "
             "`self.add_weight(...)` in `build()`",
         )
+
+    def _is_keras2_layer(self, ctx: FileContext) -> bool:
+        """Whether the layer is a Keras 2 one: its base comes from `tf_keras` (or TensorFlow's
+        old internal copy), or its `call` uses the TF1 migration shim only Keras 2 has
+        (`tf.compat.v1.keras.utils.track_tf1_style_variables`; with TensorFlow 2.21's Keras 3
+        the name does not exist). `tf.keras` and `keras` are Keras 3 on TensorFlow 2.21."""
+        module = ctx.ancestors[0]
+        if module is not self._module:
+            assert isinstance(module, cst.Module)
+            self._module, self._keras2_names = module, _keras2_names(module)
+        method = ctx.enclosing_method()
+        assert method is not None
+        decorators = (ctx.qualname(d.decorator) or "" for d in method[1].decorators)
+        if any(name.startswith(_KERAS2_ONLY) for name in decorators):
+            return True
+        return _derives_from(method[0], self._keras2_names, ctx, set())
+
+
+# Modules that are Keras 2 whatever TensorFlow is installed: tf_keras, and the copy TensorFlow
+# shipped inside itself until 2.15; and the API only Keras 2 provides.
+_KERAS2_MODULES = ("tf_keras", "tensorflow.python.keras")
+_KERAS2_ONLY = ("tensorflow.compat.v1.keras.utils.track_tf1_style_variables",)
+
+
+def _keras2_names(module: cst.Module) -> frozenset[str]:
+    """Local names the module's top-level imports bind to Keras 2 (`import tf_keras as keras`,
+    `from tf_keras import layers`): names resolve to one canonical Keras, so read the imports
+    themselves."""
+    names: set[str] = set()
+    for statement in _top_level_lines(module.body):
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted_name(alias.name) or ""
+                    bound = _bound_name(alias, full.split(".")[0])
+                    if _is_keras2(full) and (bound != full.split(".")[0] or _is_keras2(bound)):
+                        names.add(bound)
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and small.module is not None
+                and _is_keras2(dotted_name(small.module) or "")
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                names.update(
+                    _bound_name(alias, dotted_name(alias.name) or "") for alias in small.names
+                )
+    return frozenset(names)
+
+
+def _top_level_lines(body: Sequence[cst.BaseStatement]) -> Iterator[cst.SimpleStatementLine]:
+    """Simple statements at module level, also inside `try:`/`if` blocks there (`try: import
+    tf_keras except ImportError: ...`)."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.Try | cst.If):
+            blocks = [statement.body, *(h.body for h in getattr(statement, "handlers", ()))]
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    yield from (s for s in block.body if isinstance(s, cst.SimpleStatementLine))
+
+
+def _is_keras2(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in _KERAS2_MODULES)
+
+
+def _bound_name(alias: cst.ImportAlias, default: str) -> str:
+    asname = alias.asname
+    return (
+        asname.name.value if asname is not None and isinstance(asname.name, cst.Name) else default
+    )
+
+
+def _derives_from(
+    class_name: str, keras2: frozenset[str], ctx: FileContext, seen: set[str]
+) -> bool:
+    """Whether a class's bases (through same-module classes) are spelled through Keras 2
+    names."""
+    info = ctx.graph.classes.get(class_name)
+    if info is None or class_name in seen:
+        return False
+    seen.add(class_name)
+    for base in info.node.bases:
+        spelled = dotted_name(base.value)
+        if spelled is not None and spelled.split(".")[0] in keras2:
+            return True
+    return any(_derives_from(local, keras2, ctx, seen) for local in info.local_bases)
 
 
 class ConfigLostCheck(Check):
@@ -150,14 +241,68 @@ class ConfigLostCheck(Check):
         ]
         if not lost:
             return
-        listed = ", ".join(f"`{p}`" for p in lost)
         ctx.report(
             node,
             "TF303",
-            f"`{name}` ({info.kind.value} subclass) takes {listed} but defines no `get_config`: "
-            "a saved model reloads it with the default values, silently; return them from "
-            "`get_config()`",
+            f"`{name}` ({info.kind.value} subclass) takes {_listed(lost)} but defines no "
+            f"`get_config`: {_on_load(info, init, lost, ctx)}",
         )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _on_load(info: ClassInfo, init: cst.FunctionDef, lost: list[str], ctx: FileContext) -> str:
+    """What loading a saved model does with the class (Keras 3.15 calls `cls(**config)` with
+    the base config): a parameter without a default, or a base key `__init__` does not take,
+    makes loading fail; otherwise the lost parameters silently get their defaults."""
+    params = init.params
+    named = [*params.posonly_params, *params.params, *params.kwonly_params]
+    required = [p.name.value for p in named if p.name.value in lost and p.default is None]
+    failure = (
+        "loading a saved model raises `TypeError: <class ...> could not be deserialized properly`"
+    )
+    if required:
+        return (
+            f"{failure} (`__init__()` missing {_listed(required)}, which the saved config does "
+            "not hold); return the parameters from `get_config()`"
+        )
+    if params.star_kwarg is None:
+        assert info.kind is not None
+        accepted = {p.name.value for p in named}
+        unexpected = [key for key in _BASE_CONFIG[info.kind] if key not in accepted]
+        if unexpected:
+            return (
+                f"{failure} (the saved config holds {_listed(unexpected)}, which `__init__()` "
+                "does not take); return the parameters from `get_config()` and accept the base "
+                "ones (`**kwargs`)"
+            )
+        base = _builtin_base(info, ctx)
+        if base is not None:
+            return (
+                "a saved model reloads it with the default values, silently — or loading raises "
+                f"`TypeError` if `{base}.get_config()` holds a key `__init__` does not take; "
+                "return the parameters from `get_config()`"
+            )
+    return (
+        "a saved model reloads it with the default values, silently; return them from "
+        "`get_config()`"
+    )
+
+
+def _builtin_base(info: ClassInfo, ctx: FileContext) -> str | None:
+    """The Keras built-in loss or metric (not `Loss`/`Metric` themselves) the class derives
+    from, whose own config may hold more keys than the base ones."""
+    for base in info.base_qualnames:
+        if base.startswith(("keras.losses.", "keras.metrics.")) and base not in _PLAIN_BASES:
+            return base.removeprefix("keras.")
+    for local in info.local_bases:
+        base_info = ctx.graph.classes.get(local)
+        found = _builtin_base(base_info, ctx) if base_info is not None else None
+        if found is not None:
+            return found
+    return None
 
 
 def _may_save_config(base: str) -> bool:

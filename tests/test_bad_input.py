@@ -3,6 +3,7 @@ other files are still linted."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from pathlib import Path
@@ -159,3 +160,85 @@ def test_unreadable_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Path, "open", open_)
     _, findings = lint(tree)
     assert only(findings, "secret.py") == [(1, 1, "TF002", "cannot read: Permission denied")]
+
+
+@pytest.mark.parametrize(
+    ("codec", "reason"),
+    [
+        ("rot13", "cannot decode: `rot13` is not a text encoding"),
+        ("base64", "cannot decode: `base64` is not a text encoding"),
+        ("hex", "cannot decode: `hex` is not a text encoding"),
+        ("zlib", "cannot decode: `zlib` is not a text encoding"),
+        ("bz2", "cannot decode: `bz2` is not a text encoding"),
+        ("uu", "cannot decode: `uu` is not a text encoding"),
+        (
+            "punycode",
+            "cannot decode as punycode: decoding with 'punycode' codec failed "
+            "(UnicodeError: Invalid extended code point '#')",
+        ),
+        (
+            "undefined",
+            "cannot decode as undefined: decoding with 'undefined' codec failed "
+            "(UnicodeError: undefined encoding)",
+        ),
+    ],
+)
+def test_issue14_7_a_codec_cookie_that_is_not_a_text_encoding_is_tf002(
+    tree: Path, codec: str, reason: str
+) -> None:
+    """Python refuses these cookies too (`SyntaxError: 'rot13' is not a text encoding`); the
+    file is TF002 and the rest of the run goes on."""
+    (tree / "cookie.py").write_text(f"# coding: {codec}\nx = 1\n")
+    code, findings = lint(tree)
+    assert code == 1
+    assert only(findings, "cookie.py") == [(1, 1, "TF002", reason)]
+    assert [f[2] for f in only(findings, "good.py")] == ["TF101"]
+
+
+def big_module(statements: int = 40_000) -> str:
+    """Over a megabyte of top-level statements of several shapes (decorated functions, classes,
+    multi-line strings with lines at column 0, brackets over lines)."""
+    parts = []
+    for index in range(statements // 8):
+        parts.append(
+            f"value_{index} = {index} + {index * 3}\n"
+            f"@decorate\ndef function_{index}(x):\n    return x\n"
+            f'TEXT_{index} = """\nline at column 0\n"""\n'
+            f"items_{index} = [\n1,\n2]\n"
+            f"class Class_{index}:\n    pass\n"
+        )
+    return "".join(parts)
+
+
+def test_issue14_15_a_big_file_is_checked_by_python_in_bounded_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The statement starts from the chunked parse are exactly those of the whole parse, and
+    no single parse holds the whole file (memory stays bounded)."""
+    from tflint import engine
+    from tflint.piecewise import statement_starts
+
+    source = big_module().encode()
+    expected = statement_starts(ast.parse(source))
+    sizes: list[int] = []
+    real_parse = ast.parse
+
+    def parse(text: str | bytes, *args: object, **kwargs: object) -> ast.Module:
+        sizes.append(len(text))
+        return real_parse(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine.ast, "parse", parse)
+    assert engine.python_statements(source) == expected
+    assert len(sizes) >= 3 and max(sizes) < 2 * engine.PYTHON_CHUNK_CHARS
+
+
+def test_issue14_15_a_syntax_error_in_a_big_file_is_found_where_python_finds_it() -> None:
+    from tflint import engine
+
+    lines = big_module().splitlines(keepends=True)
+    middle = len(lines) // 2
+    broken = "".join([*lines[:middle], "def broken(:\n", *lines[middle:]]).encode()
+    problem = engine.python_statements(broken)
+    assert isinstance(problem, engine.SyntaxProblem)
+    assert (problem.row, problem.message) == (middle + 1, "invalid syntax")
+    assert engine.lint_source(broken, "big.py", frozenset({"TF001"}))[0].location.row == middle + 1

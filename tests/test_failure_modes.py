@@ -322,9 +322,192 @@ def test_temporary_directory_is_the_files_own(tmp_path: Path) -> None:
     assert path.read_text() == FIXED
 
 
+ANNOTATED = b"import tensorflow as tf\n\n\n@tf.function\ndef f(x):\n    (y): int\n    return x\n"
+
+
 def test_valid_python_libcst_cannot_parse_is_not_a_syntax_error(tmp_path: Path) -> None:
     """LibCST rejects a parenthesized annotated name (`(x): int`, in CPython's own tests);
     Python accepts it, so reporting TF001 would be a false positive."""
-    source = b"import tensorflow as tf\n\n\n@tf.function\ndef f(x):\n    (y): int\n    return x\n"
-    assert lint_source(source, "annotated.py", ALL_CODES) == []
-    assert lint_source(source, "annotated.py", ALL_CODES, gate=False) == []
+    result = lint_bytes(ANNOTATED, "annotated.py", ALL_CODES)
+    assert (result.diagnostics, result.internal_error) == ((), None)
+    assert result.not_analysed == (
+        "LibCST cannot parse this valid Python (it stops at line 7, column 10)"
+    )
+
+
+def test_issue14_19_valid_python_libcst_cannot_parse_is_reported_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    """Not "All checks passed!": the file was never analysed. Exit 2, as for an internal
+    limit; the other files' findings are reported as usual."""
+    (tmp_path / "annotated.py").write_bytes(ANNOTATED)
+    (tmp_path / "step.py").write_text(BAD)
+    completed = tflint("--no-cache", "--select", "TF101", tmp_path)
+    assert completed.returncode == EXIT_ERROR
+    assert completed.stdout.startswith(f"{tmp_path / 'step.py'}:6:5: TF101 ")
+    assert completed.stderr == (
+        f"error: {tmp_path / 'annotated.py'}: not analysed: LibCST cannot parse this valid "
+        "Python (it stops at line 7, column 10)\nerror: 1 file could not be analysed\n"
+    )
+    (tmp_path / "step.py").unlink()
+    completed = tflint("--no-cache", tmp_path)
+    assert (completed.returncode, completed.stdout) == (
+        EXIT_ERROR,
+        "No findings, but 1 file could not be analyzed.\n",
+    )
+
+
+def test_issue14_11_a_full_stdout_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "step.py").write_text(BAD)
+    for arguments in (["--no-cache", tmp_path], ["--diff", "--no-cache", tmp_path]):
+        with Path("/dev/full").open("w") as full:
+            completed = subprocess.run(
+                [sys.executable, "-m", "tflint", *map(str, arguments)],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        assert completed.returncode == EXIT_ERROR
+        assert completed.stderr.endswith(
+            "error: cannot write to standard output: No space left on device\n"
+        )
+        assert "Traceback" not in completed.stderr
+
+
+def test_issue14_18_python_m_tflint_never_imports_the_working_directorys_modules(
+    tmp_path: Path,
+) -> None:
+    """A repository's own `libcst.py` (or `click.py`) must not shadow the real package when
+    `python -m tflint` runs in it: linting never runs the user's code."""
+    marker = tmp_path / "ran"
+    for name in ("libcst", "click"):
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write('{name}')\nraise SystemExit(42)\n"
+        )
+    (tmp_path / "step.py").write_text(BAD)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tflint", "--no-cache", "--select", "TF101", "step.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert (completed.returncode, completed.stderr) == (1, "")
+    assert completed.stdout.startswith("step.py:6:5: TF101 ")
+    assert not marker.exists()
+
+
+def test_issue14_1_a_save_while_the_fix_is_being_written_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor saves after tflint read the file, while the fixed copy is being flushed to
+    disk: the rename must not overwrite that save."""
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    edited = BAD + "# saved by an editor while the fix was being flushed\n"
+    real_fsync = os.fsync
+
+    def fsync_while_an_editor_saves(handle: int) -> None:
+        real_fsync(handle)
+        path.write_text(edited)
+
+    monkeypatch.setattr(os, "fsync", fsync_while_an_editor_saves)
+    result = fix_in_process(path)
+    assert result.file_errors == [
+        (str(path), "cannot write fixes: file changed while it was being fixed")
+    ]
+    assert (result.fixed, path.read_text()) == (0, edited)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file another owner")
+def test_issue14_4_a_fix_keeps_the_files_owner_and_group(tmp_path: Path) -> None:
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    os.chown(path, 4321, 8765)
+    result = fix_in_process(path)
+    assert (result.fixed, result.file_errors, path.read_text()) == (1, [], FIXED)
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 8765)
+
+
+def test_issue14_4_a_hard_linked_file_is_refused_not_split(tmp_path: Path) -> None:
+    path = tmp_path / "step.py"
+    path.write_text(BAD)
+    os.link(path, tmp_path / "twin.py")
+    result = fix_in_process(path)
+    assert result.file_errors == [
+        (
+            str(path),
+            "cannot write fixes: file has 2 hard links, which writing by rename would split",
+        )
+    ]
+    assert [d.code for d in result.diagnostics] == ["TF101"]
+    assert path.stat().st_nlink == 2 and path.stat().st_ino == (tmp_path / "twin.py").stat().st_ino
+    assert path.read_text() == BAD
+    assert leftovers(tmp_path) == []
+
+
+def hog_on_big(item: str) -> str:
+    """A worker function that holds 400 MB for `big` (module level: pool workers import it)."""
+    if item == "big":
+        held = b"x" * (400 * 1024 * 1024)  # written, so resident
+        time.sleep(60)
+        return str(len(held))
+    return item.upper()
+
+
+def test_issue14_15_a_worker_over_its_memory_limit_fails_only_its_item() -> None:
+    items = ["a", "b", "big", "c", "d", "e"]
+    results = dict(
+        map_unordered(
+            hog_on_big,
+            items,
+            2,
+            lambda item: f"{item}: crashed",
+            lambda item: f"{item}: over the limit",
+            memory_limit_mb=200,
+        )
+    )
+    assert results == {
+        "a": "A",
+        "b": "B",
+        "big": "big: over the limit",
+        "c": "C",
+        "d": "D",
+        "e": "E",
+    }
+
+
+def test_issue14_15_too_complex_is_tf002_for_that_file() -> None:
+    job = runner.Job("deep.py", b"x = 1\n", ALL_CODES, None)
+    [diagnostic] = work.too_complex(job).diagnostics
+    assert (diagnostic.code, diagnostic.message) == (
+        "TF002",
+        f"too complex to analyse within {work.WORKER_MEMORY_MB} MB",
+    )
+
+
+def test_no_code_of_the_linted_project_runs_without_verify(tmp_path: Path) -> None:
+    """The README's promise: without --verify tflint reads files and never imports or runs
+    them, and never imports TensorFlow (linting, fixing and diffing alike)."""
+    marker = tmp_path / "ran"
+    (tmp_path / "step.py").write_text(BAD + f"open({str(marker)!r}, 'w').close()\n")
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['tflint', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('tflint', run_name='__main__')\n"
+        "except SystemExit as end:\n"
+        "    print('tensorflow' in sys.modules, end.code, file=sys.stderr)\n"
+    )
+    for options in (["--diff"], [], ["--fix"]):
+        completed = subprocess.run(
+            [sys.executable, "-c", probe, "--no-cache", *options, str(tmp_path / "step.py")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert completed.stderr.splitlines()[-1] in ("False 0", "False 1"), completed.stderr
+    assert not marker.exists()
+    assert "tf.print(x)" in (tmp_path / "step.py").read_text()  # --fix did run

@@ -22,7 +22,7 @@ from tflint.piecewise import parse_in_pieces, statement_starts
 
 
 def pieces(source: bytes) -> cst.Module | None:
-    return parse_in_pieces(source, statement_starts(ast.parse(source)))
+    return parse_in_pieces(source, statement_starts(ast.parse(source)), piece_chars=0)
 
 
 def assert_same_tree(source: bytes) -> None:
@@ -132,3 +132,16 @@ def test_a_piece_libcst_rejects_is_reported_where_the_whole_file_has_it() -> Non
 @given(hypothesmith.from_grammar())
 def test_generated_programs_join_to_the_whole_tree(code: str) -> None:
     assert_same_tree(code.encode("utf-8", errors="surrogatepass"))
+
+
+def test_statements_grouped_into_pieces_join_to_the_whole_tree() -> None:
+    """The default pieces hold many statements each (PIECE_CHARS), with comments and blank
+    lines between them; the joined tree is still the whole parse's."""
+    filler = "".join(
+        f"# about helper {i}\ndef helper_{i}(x):\n    return x + {i}\n    # its end\n\n"
+        for i in range(4000)
+    )
+    source = f"import tensorflow as tf\n{filler}x = 1  # last\n".encode()
+    joined = parse_in_pieces(source, statement_starts(ast.parse(source)))
+    assert joined is not None
+    assert joined.deep_equals(cst.parse_module(source)) and joined.bytes == source

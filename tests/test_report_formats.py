@@ -4,7 +4,10 @@ schema), and JSON Lines — run end to end through the CLI on real files."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -182,3 +185,86 @@ def test_sarif_without_findings_is_valid(project: Path) -> None:
 def test_output_formats_offered_by_the_cli() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert "[full|github|json|json-lines|sarif|text]" in result.output
+
+
+# -- issue 14.9 and 14.12: names that are not UTF-8 or hold a newline, positions Python gives -1 -
+
+
+def run_with_strict_utf8_stdout(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "tflint", "--no-cache", *args],
+        capture_output=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def odd_names(tmp_path: Path) -> Path:
+    (tmp_path / os.fsdecode(b"caf\xe9.py")).write_text(MODEL)  # latin-1 bytes: not UTF-8
+    (tmp_path / "new\nline.py").write_text(MODEL)
+    return tmp_path
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "json-lines", "github", "sarif"])
+def test_issue14_9_names_that_are_not_utf8_are_shown_as_ruff_does(
+    odd_names: Path, output_format: str
+) -> None:
+    """Undecodable bytes become U+FFFD (ruff's lossy rendering) in every format, so a strict
+    UTF-8 stdout never fails and JSON never carries lone surrogates; SARIF's URIs keep the
+    name's own bytes, %-encoded."""
+    completed = run_with_strict_utf8_stdout(odd_names, "--output-format", output_format, ".")
+    assert (completed.returncode, completed.stderr) == (1, b"")
+    output = completed.stdout.decode("utf-8")  # strict: raises on anything but UTF-8
+    assert "\\ud" not in output.lower()  # no JSON surrogate escapes
+    if output_format == "sarif":
+        log = validate_sarif(output)
+        uris = {
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for result in log["runs"][0]["results"]
+        }
+        assert uris == {"caf%E9.py", "new%0Aline.py"}
+    elif output_format in ("json", "json-lines"):
+        lines = output.splitlines() if output_format == "json-lines" else [output]
+        names = {
+            item["filename"]
+            for line in lines
+            for item in (json.loads(line) if output_format == "json" else [json.loads(line)])
+        }
+        assert "caf\ufffd.py" in names and "new\nline.py" in names
+    elif output_format == "github":
+        assert "::error file=caf\ufffd.py,line=" in output
+        assert "::error file=new%0Aline.py,line=" in output
+    else:
+        assert "caf\ufffd.py:8:5: TF101 " in output
+
+
+def test_issue14_12_a_newline_in_a_name_does_not_split_a_text_line(odd_names: Path) -> None:
+    completed = run_with_strict_utf8_stdout(odd_names, "--select", "TF101", ".")
+    lines = completed.stdout.decode().splitlines()
+    assert [line.split(": TF")[0] for line in lines[:2]] == [
+        "caf\ufffd.py:8:5",
+        "new\\nline.py:8:5",
+    ]
+    assert len(lines) == 4  # two findings, the count and the fixable line
+
+
+def test_issue14_12_an_encoding_problem_is_tf001_at_column_1_and_valid_sarif(
+    project: Path,
+) -> None:
+    """Python reports a BOM with a latin-1 cookie at offset -1; SARIF columns start at 1."""
+    (project / "pkg" / "bom.py").write_bytes(b"\xef\xbb\xbf# coding: latin-1\nx = 1\n")
+    code, output = tflint("--output-format", "sarif", "pkg/bom.py")
+    [result] = validate_sarif(output)["runs"][0]["results"]
+    assert code == 1
+    assert result["ruleId"] == "TF001"
+    assert result["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1,
+        "startColumn": 1,
+        "endLine": 1,
+        "endColumn": 1,
+    }
+    assert tflint("pkg/bom.py")[1].startswith(
+        "pkg/bom.py:1:1: TF001 syntax error: encoding problem: iso-8859-1 with BOM\n"
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tflint.cache import CACHE_DIR_NAME
+from tflint.cache import project_cache_directory
 from tflint.cli import main
 from tflint.config import Settings
 from tflint.parallel import map_unordered
@@ -39,8 +39,14 @@ def lint(directory: Path, **settings: object) -> RunResult:
     return lint_paths([directory], Settings(root=directory, **settings), jobs=1)  # type: ignore[arg-type]
 
 
+def cache_of(directory: Path) -> Path:
+    cache = project_cache_directory(directory)
+    assert cache is not None
+    return cache
+
+
 def entries(directory: Path) -> list[Path]:
-    return sorted((directory / CACHE_DIR_NAME / "entries").glob("*/*.json"))
+    return sorted((cache_of(directory) / "entries").glob("*/*.json"))
 
 
 def messages(result: RunResult) -> list[tuple[str, str]]:
@@ -68,15 +74,18 @@ def test_second_run_reads_the_cache_instead_of_linting(project: Path) -> None:
     assert messages(lint(project)) == [("TF101", CACHED_MESSAGE)]
 
 
-def test_cache_directory_is_tagged_and_ignored_by_git(project: Path) -> None:
+def test_cache_directory_is_in_the_user_cache_and_tagged(
+    project: Path, private_cache_directory: Path
+) -> None:
     lint(project)
-    cache = project / CACHE_DIR_NAME
+    cache = cache_of(project)
+    assert cache.parent == private_cache_directory / "tflint"
     assert (
         (cache / "CACHEDIR.TAG")
         .read_text()
         .startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
     )
-    assert "*" in (cache / ".gitignore").read_text().splitlines()
+    assert sorted(path.name for path in project.iterdir()) == ["bad.py"]  # nothing in the project
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b"[]", b'{"key": "x", "diagnostics": 1}'])
@@ -101,7 +110,7 @@ def test_changed_settings_or_content_miss_the_cache(project: Path) -> None:
 
 def test_no_cache_neither_reads_nor_writes(project: Path) -> None:
     lint_paths([project], Settings(root=project), jobs=1, use_cache=False)
-    assert not (project / CACHE_DIR_NAME).exists()
+    assert not cache_of(project).exists()
 
 
 def test_internal_errors_are_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,24 +206,151 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
-def test_ctrl_c_exits_130_and_leaves_no_worker_behind(tmp_path: Path) -> None:
-    for index in range(200):  # far more work than the second it gets before Ctrl-C
-        (tmp_path / f"module_{index:03}.py").write_text(BAD * 30)
+def start_busy_pool(directory: Path) -> tuple[subprocess.Popen[bytes], set[int]]:
+    """tflint --jobs 2 over far more work than the second it gets before it is signalled;
+    returns the process and its helpers: the forkserver, the resource tracker and two workers
+    (children of the forkserver)."""
+    for index in range(200):
+        (directory / f"module_{index:03}.py").write_text(BAD * 30)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tflint", "--no-cache", "--jobs", "2", str(tmp_path)],
+        [sys.executable, "-m", "tflint", "--no-cache", "--jobs", "2", str(directory)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    # The forkserver, the resource tracker and two workers (children of the forkserver).
     deadline = time.monotonic() + 60
     while len(descendants(process.pid)) < 4 and time.monotonic() < deadline:
         time.sleep(0.1)
     helpers = descendants(process.pid)
     assert len(helpers) >= 4, "the pool never started"
     time.sleep(1)  # let the workers get busy
+    return process, helpers
+
+
+def all_gone(pids: set[int]) -> bool:
+    """Whether every process has ended, waiting up to 30 s (a loaded machine is slow; this is
+    not a timing test)."""
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(running(pid) for pid in pids)
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc").is_dir(), reason="reads the process table from /proc"
+)
+
+
+@needs_proc
+def test_ctrl_c_exits_130_and_leaves_no_worker_behind(tmp_path: Path) -> None:
+    process, helpers = start_busy_pool(tmp_path)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert (process.returncode, stderr.decode()) == (130, "error: interrupted\n")
-    time.sleep(0.5)
-    assert not any(running(pid) for pid in helpers)
+    assert all_gone(helpers)
+
+
+@needs_proc
+def test_issue14_16_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
+    process, helpers = start_busy_pool(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr.decode()) == (143, "error: terminated\n")
+    assert all_gone(helpers)
+
+
+@needs_proc
+def test_issue14_16_workers_die_with_a_killed_tflint(tmp_path: Path) -> None:
+    """SIGKILL cannot be handled: the workers watch the tflint process and exit when it is
+    gone; then the forkserver and the resource tracker end too."""
+    process, helpers = start_busy_pool(tmp_path)
+    process.kill()
+    process.communicate(timeout=60)
+    assert all_gone(helpers)
+
+
+# -- issue 14.17: a cache the linted repository cannot plant or redirect ------------------------
+
+
+def test_issue14_17_a_committed_tflint_cache_is_never_read(project: Path) -> None:
+    """A fresh clone with a forged `.tflint_cache/` holding an entry for each file (what the
+    cache once kept inside the project) still gets its finding: the cache lives in the user's
+    cache directory."""
+    lint(project)
+    [entry] = entries(project)
+    forged = project / ".tflint_cache" / entry.relative_to(cache_of(project))
+    forged.parent.mkdir(parents=True)
+    data = json.loads(entry.read_text())
+    data["diagnostics"] = []
+    forged.write_text(json.dumps(data))
+    entry.unlink()
+    result = lint(project)
+    assert [d.code for d in result.diagnostics] == ["TF101"]
+
+
+def test_issue14_17_a_tflint_cache_symlink_is_not_written_through(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (project / ".tflint_cache").symlink_to(elsewhere, target_is_directory=True)
+    assert [d.code for d in lint(project).diagnostics] == ["TF101"]
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"location": {"row": "6", "column": 5}},
+        {"location": {"row": 0, "column": 5}},
+        {"end_location": {"row": 6}},
+        {"code": "TF999"},
+        {"message": ["not", "text"]},
+        {"filename": "another.py"},
+        {"symbol": 3},
+        {"cell": "1"},
+        {"verification": {"status": "confirmed", "evidence": "forged", "device": None}},
+        {"fix": {"message": "m", "applicability": "always", "edits": []}},
+        {"fix": {"message": "m", "applicability": "safe", "edits": [{"content": 1}]}},
+    ],
+)
+def test_issue14_17_an_ill_typed_entry_is_a_miss(project: Path, damage: dict) -> None:
+    expected = messages(lint(project))
+    [entry] = entries(project)
+    data = json.loads(entry.read_text())
+    data["diagnostics"][0].update(damage)
+    data["diagnostics"][0]["message"] = damage.get("message", CACHED_MESSAGE)
+    entry.write_text(json.dumps(data))
+    assert messages(lint(project)) == expected
+
+
+def test_issue14_17_the_key_names_the_build_that_linted(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries written by another interpreter, LibCST or tflint source (a development install
+    keeps its version number across changes) are misses."""
+    from tflint import cache as cache_module
+
+    lint(project)
+    [entry] = entries(project)
+    plant(entry, CACHED_MESSAGE)
+    assert messages(lint(project)) == [("TF101", CACHED_MESSAGE)]
+    original = cache_module.build_fingerprint()
+    copy = tmp_path / "copy" / "tflint"
+    package = Path(cache_module.__file__).parent
+    for source in package.rglob("*.py"):
+        target = copy / source.relative_to(package)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    (copy / "rules.py").write_text((copy / "rules.py").read_text() + "\n# changed\n")
+    fingerprints = []
+    for name, value in (("__file__", str(copy / "cache.py")), ("sys.version", "3.99")):
+        with monkeypatch.context() as patch:
+            if name == "__file__":
+                patch.setattr(cache_module, "__file__", value)
+            else:
+                patch.setattr(sys, "version", value)
+            cache_module.build_fingerprint.cache_clear()
+            fingerprints.append(cache_module.build_fingerprint())
+            assert [m for _, m in messages(lint(project))] != [CACHED_MESSAGE]
+    cache_module.build_fingerprint.cache_clear()
+    assert original not in fingerprints and len(set(fingerprints)) == 2
+    assert cache_module.build_fingerprint() == original

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tflint.config import ConfigError, Settings, load_settings
+from tflint.config import ConfigError, ConfigTree, Settings, load_config_file
 from tflint.diagnostics import FixMode
 from tflint.output import show_report
+from tflint.report.paths import line_safe_path
 from tflint.rules import RULES, is_known_prefix, rule_doc
 from tflint.runner import RunResult, lint_paths, lint_stdin
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, like a shell
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 REPORT_BUG = "please report it at https://github.com/tflint-dev/tflint/issues with the file"
 
 
@@ -61,23 +68,39 @@ def split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return codes
 
 
-def effective_settings(options: Options) -> Settings:
-    start = Path(options.paths[0]) if options.paths and options.paths[0] != "-" else Path.cwd()
-    # A file, or a path that cannot be read: its folder holds the config. (os.path, since
-    # Path.is_dir raises PermissionError under a folder that cannot be searched.)
-    if not os.path.isdir(start):  # noqa: PTH112
-        start = start.parent if str(start.parent) else Path.cwd()
-    settings = load_settings(options.config, start)
-    return replace(
-        settings,
-        select=options.select if options.select is not None else settings.select,
-        ignore=settings.ignore + options.ignore,
-        extend_select=settings.extend_select + options.extend_select,
-        force_exclude=settings.force_exclude or options.force_exclude,
-        respect_gitignore=settings.respect_gitignore
-        if options.respect_gitignore is None
-        else options.respect_gitignore,
-    )
+def configuration(options: Options) -> ConfigTree:
+    """Each file's settings (its nearest pyproject.toml, or --config for all) with the command
+    line's options on top. The configuration where the run starts is read now, so a broken
+    one fails before anything is linted."""
+
+    def adjust(settings: Settings) -> Settings:
+        return replace(
+            settings,
+            select=options.select if options.select is not None else settings.select,
+            ignore=settings.ignore + options.ignore,
+            extend_select=settings.extend_select + options.extend_select,
+            force_exclude=settings.force_exclude or options.force_exclude,
+            respect_gitignore=settings.respect_gitignore
+            if options.respect_gitignore is None
+            else options.respect_gitignore,
+        )
+
+    fixed = None if options.config is None else load_config_file(options.config)
+    config = ConfigTree(fixed, adjust)
+    config.for_path(_stdin_path(options) if options.paths == ("-",) else _first_path(options))
+    return config
+
+
+def _first_path(options: Options) -> Path:
+    first = Path(options.paths[0]) if options.paths else Path.cwd()
+    # os.path, since Path.is_dir raises PermissionError under a folder that cannot be searched
+    return first / "pyproject.toml" if os.path.isdir(first) else first  # noqa: PTH112
+
+
+def _stdin_path(options: Options) -> str:
+    """Where `-` stands: its --stdin-filename (whose configuration it gets), else "-" (the
+    working directory's)."""
+    return options.stdin_filename or "-"
 
 
 def explain(code: str) -> int:
@@ -92,41 +115,84 @@ def explain(code: str) -> int:
 
 
 def run(options: Options) -> int:
+    """Ctrl-C and SIGTERM end the run the same way: workers are stopped, no file is left
+    half-written, exit 130 (143 for SIGTERM), as a shell reports them."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         return _run(options)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("error: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so the same clean-up runs."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _run(options: Options) -> int:
     try:
-        settings = effective_settings(options)
+        result, before = _lint(options)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if result.fixed_source is not None:
+        return _show_fixed_stdin(result, options)
     fix = fix_mode(options)
-    before = None  # --show-fixes with --fix: the findings before fixing
-    if options.paths == ("-",):
-        stdin = sys.stdin.buffer.read()
-        result = lint_stdin(stdin, options.stdin_filename or "-", settings, fix)
-        if result.fixed_source is not None:
-            return _show_fixed_stdin(result, options)
-    else:
-        paths = [Path(p) for p in (options.paths or (".",))]
-        if options.show_fixes and fix is not None and fix.write:  # what --fix will fix
-            before = lint_paths(paths, settings, jobs=options.jobs, use_cache=not options.no_cache)
-        result = lint_paths(
-            paths, settings, jobs=options.jobs, use_cache=not options.no_cache, fix=fix
-        )
     if fix is not None and not fix.write:
         return _show_diffs(result, options)
     if options.verify and result.diagnostics:
         verified = _verify(result, options)
         if verified is not None:
             return verified
-    show_report(result, options, before=before)
+    if not write_stdout(lambda: show_report(result, options, before=before)):
+        return EXIT_ERROR
     return exit_code(result, options)
+
+
+def _lint(options: Options) -> tuple[RunResult, RunResult | None]:
+    """The run's result, and with --show-fixes and --fix the findings before fixing."""
+    config = configuration(options)
+    fix = fix_mode(options)
+    if options.paths == ("-",):
+        stdin = sys.stdin.buffer.read()
+        return lint_stdin(stdin, _stdin_path(options), config, fix), None
+    paths = [Path(p) for p in (options.paths or (".",))]
+    before = None
+    if options.show_fixes and fix is not None and fix.write:  # what --fix will fix
+        before = lint_paths(paths, config, jobs=options.jobs, use_cache=not options.no_cache)
+    result = lint_paths(paths, config, jobs=options.jobs, use_cache=not options.no_cache, fix=fix)
+    return result, before
+
+
+def write_stdout(write: Callable[[], object]) -> bool:
+    """Run `write` (which writes to stdout) and flush; when stdout fails (a full device) say
+    so in one line on stderr and return False. stdout then goes to /dev/null, so the
+    interpreter's own flush at exit cannot fail again with a traceback. A closed pipe is left
+    to the command (`tflint | head` ends quietly)."""
+    with contextlib.suppress(AttributeError, ValueError):  # a stream that cannot reconfigure
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        write()
+        sys.stdout.flush()
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"error: cannot write to standard output: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
 
 
 def fix_mode(options: Options) -> FixMode | None:
@@ -138,15 +204,16 @@ def fix_mode(options: Options) -> FixMode | None:
 def _show_fixed_stdin(result: RunResult, options: Options) -> int:
     """`-` with --fix, like ruff: the fixed source on stdout (for an editor to put back in
     its buffer), the findings left on stderr."""
-    sys.stdout.buffer.write(result.fixed_source or b"")
-    sys.stdout.flush()
+    if not write_stdout(lambda: sys.stdout.buffer.write(result.fixed_source or b"")):
+        return EXIT_ERROR
     show_report(result, options, stream=sys.stderr)
     return exit_code(result, options)
 
 
 def _show_diffs(result: RunResult, options: Options) -> int:
     """--diff, like ruff's: the diffs on stdout, a count on stderr, exit 1 when there are any."""
-    sys.stdout.write("".join(diff for _, diff in result.diffs))
+    if not write_stdout(lambda: sys.stdout.write("".join(diff for _, diff in result.diffs))):
+        return EXIT_ERROR
     noun = "finding" if result.fixed == 1 else "findings"
     print(
         f"Would fix {result.fixed} {noun}." if result.fixed else "No fixes to apply.",
@@ -185,13 +252,21 @@ def exit_code(result: RunResult, options: Options) -> int:
 
 def report_errors(result: RunResult, verbose: bool = False) -> int | None:
     """Print the files that failed (one line each, and with `verbose` the traceback of an
-    internal error); EXIT_ERROR when there were any."""
+    internal error) and the files that could not be analysed; EXIT_ERROR when there were
+    any."""
     for filename, message in result.file_errors:
-        print(f"error: {filename}: {message}", file=sys.stderr)
+        print(f"error: {line_safe_path(filename)}: {message}", file=sys.stderr)
     for filename, message in result.internal_errors:
-        print(f"error: internal error while linting {filename}: {message}", file=sys.stderr)
+        shown = line_safe_path(filename)
+        print(f"error: internal error while linting {shown}: {message}", file=sys.stderr)
         if verbose and filename in result.tracebacks:
             print(result.tracebacks[filename], end="", file=sys.stderr)
     if result.internal_errors:
         print(f"error: this is a bug in tflint; {REPORT_BUG}", file=sys.stderr)
-    return EXIT_ERROR if result.file_errors or result.internal_errors else None
+    for filename, reason in result.not_analysed:
+        print(f"error: {line_safe_path(filename)}: not analysed: {reason}", file=sys.stderr)
+    if result.not_analysed:
+        count = len(result.not_analysed)
+        print(f"error: {count} file{'s' * (count != 1)} could not be analysed", file=sys.stderr)
+    failed = result.file_errors or result.internal_errors or result.not_analysed
+    return EXIT_ERROR if failed else None

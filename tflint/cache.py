@@ -1,45 +1,94 @@
-"""Per-file lint results on disk (`.tflint_cache/` at the settings root), so unchanged files are
-not parsed again.
+"""Per-file lint results on disk, in the user's cache directory, so unchanged files are not
+parsed again.
+
+Where: `$XDG_CACHE_HOME/tflint/<hash of the project root>/` (`~/.cache/...` without it; the
+platform's cache directory on macOS and Windows). Never inside the project: a repository could
+otherwise commit entries that answer "no findings" for its files in every fresh clone, or plant
+a `.tflint_cache` symlink that makes tflint write wherever it points.
 
 An entry is keyed by everything its findings depend on: the file's bytes (sha256), its name
-(findings carry it, and test files are treated differently), the codes enabled for it, the
-settings fingerprint and the tflint version. One JSON file per entry, in sharded directories,
-written via a temporary file and os.replace: concurrent runs never see half an entry. The cache
-is an optimisation only: an unreadable, corrupt or unwritable entry is a miss, never an error.
+(findings carry it, and test files are treated differently), the codes enabled for it, and the
+build that linted it — tflint's own source files (hashed: a development install keeps its
+version number across changes), the LibCST release and the Python interpreter. One JSON file per
+entry, in sharded directories, written via a temporary file and os.replace: concurrent runs
+never see half an entry. Entries are checked field by field when read. The cache is an
+optimisation only: an unreadable, corrupt, ill-typed or unwritable entry is a miss, never an
+error and never a finding.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
+import sys
 from contextlib import suppress
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tflint import __version__
 from tflint.diagnostics import Diagnostic
 from tflint.files import write_atomically
+from tflint.rules import RULES
 
-CACHE_DIR_NAME = ".tflint_cache"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by tflint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-_GITIGNORE = "# Automatically created by tflint.\n*\n"
 # Only these mean "the entry is damaged"; anything else is a bug worth seeing.
 _DAMAGED = (OSError, ValueError, KeyError, TypeError, AttributeError)
 
 
+def user_cache_directory() -> Path | None:
+    """The user's cache directory for tflint, or None when there is no home to put it in."""
+    if os.environ.get("XDG_CACHE_HOME"):
+        base = Path(os.environ["XDG_CACHE_HOME"])
+    elif sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    else:
+        try:
+            home = Path.home()
+        except RuntimeError:  # no HOME and no passwd entry
+            return None
+        base = home / ("Library/Caches" if sys.platform == "darwin" else ".cache")
+    return base / "tflint"
+
+
+def project_cache_directory(project_root: Path) -> Path | None:
+    """This project's directory in the user's cache: one per project path."""
+    base = user_cache_directory()
+    if base is None:
+        return None
+    digest = hashlib.sha256(str(project_root.resolve()).encode("utf-8", "surrogateescape"))
+    return base / digest.hexdigest()[:16]
+
+
+@cache
+def build_fingerprint() -> str:
+    """What linted an entry: tflint's own sources, LibCST's release, the interpreter."""
+    digest = hashlib.sha256(f"{__version__}\n{sys.version}\n".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    spec = importlib.util.find_spec("libcst")  # finds it without importing it
+    if spec is not None and spec.origin is not None:
+        with suppress(OSError):
+            digest.update((Path(spec.origin).parent / "_version.py").read_bytes())
+    return digest.hexdigest()
+
+
 class LintCache:
-    def __init__(self, directory: Path, settings_fingerprint: str) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.settings_fingerprint = settings_fingerprint
         self._prepared = False
 
     def key(self, filename: str, source: bytes, enabled: frozenset[str]) -> str:
         parts = [
-            __version__,
-            self.settings_fingerprint,
+            build_fingerprint(),
             filename,
             sorted(enabled),
             hashlib.sha256(source).hexdigest(),
@@ -49,13 +98,16 @@ class LintCache:
     def _entry(self, key: str) -> Path:
         return self.directory / "entries" / key[:2] / f"{key[2:]}.json"
 
-    def get(self, key: str) -> tuple[Diagnostic, ...] | None:
-        """The cached findings, or None on a miss (including a damaged entry)."""
+    def get(self, key: str, filename: str) -> tuple[Diagnostic, ...] | None:
+        """The cached findings for `filename`, or None on a miss (a damaged entry included)."""
         try:
             data = json.loads(self._entry(key).read_bytes())
-            if data["key"] != key:
+            if not isinstance(data, dict) or data.get("key") != key:
                 return None
-            return tuple(Diagnostic.from_dict(item) for item in data["diagnostics"])
+            items = data["diagnostics"]
+            if not isinstance(items, list) or not all(_well_formed(i, filename) for i in items):
+                return None
+            return tuple(Diagnostic.from_dict(item) for item in items)
         except _DAMAGED:
             return None
 
@@ -68,11 +120,61 @@ class LintCache:
             write_atomically(entry, json.dumps(data).encode())
 
     def _prepare(self) -> None:
-        """Create the directory with a CACHEDIR.TAG (backup tools skip it) and a .gitignore."""
+        """Create the directory with a CACHEDIR.TAG, so backup tools skip it."""
         if self._prepared:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", _GITIGNORE)):
-            if not (self.directory / name).is_file():
-                write_atomically(self.directory / name, content.encode())
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.is_file():
+            write_atomically(tag, _CACHEDIR_TAG.encode())
         self._prepared = True
+
+
+def _well_formed(item: Any, filename: str) -> bool:
+    """An entry's finding as tflint writes it: the file's own name, a known code, text where
+    text belongs and positions that are positive integers; nothing verified (verdicts are never
+    cached)."""
+    return (
+        isinstance(item, dict)
+        and item.get("code") in RULES
+        and item.get("filename") == filename
+        and isinstance(item.get("message"), str)
+        and _position(item.get("location"))
+        and _position(item.get("end_location"))
+        and _optional(item.get("symbol"), str)
+        and (item.get("cell") is None or _positive(item.get("cell")))
+        and item.get("verification") is None
+        and (item.get("fix") is None or _well_formed_fix(item["fix"]))
+    )
+
+
+def _well_formed_fix(fix: Any) -> bool:
+    return (
+        isinstance(fix, dict)
+        and isinstance(fix.get("message"), str)
+        and fix.get("applicability") in ("safe", "unsafe")
+        and isinstance(fix.get("edits"), list)
+        and all(
+            isinstance(edit, dict)
+            and isinstance(edit.get("content"), str)
+            and _position(edit.get("location"))
+            and _position(edit.get("end_location"))
+            for edit in fix["edits"]
+        )
+    )
+
+
+def _position(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"row", "column"}
+        and all(_positive(value[name]) for name in ("row", "column"))
+    )
+
+
+def _positive(value: Any) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _optional(value: Any, kind: type) -> bool:
+    return value is None or isinstance(value, kind)

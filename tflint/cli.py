@@ -132,7 +132,7 @@ class _Command(click.Command):
     type=click.IntRange(min=1),
     help="Worker processes [default: one per CPU; 1 lints in this process].",
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .tflint_cache/.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name="tflint")
 def main(

@@ -10,10 +10,11 @@ import hashlib
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Protocol
 
 from tflint.rules import is_known_prefix, select_codes
 
@@ -98,39 +99,144 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if os.path.isfile(candidate):  # noqa: PTH113 (False, not PermissionError, when unsearchable)
-            try:
-                text = candidate.read_text(encoding="utf-8")
-                data = tomllib.loads(text)
-            except (OSError, UnicodeDecodeError):
-                continue
-            except tomllib.TOMLDecodeError as error:
-                if "tool.tflint" in text:
-                    raise ConfigError(f"{candidate}: invalid TOML: {error}") from None
-                continue  # a broken pyproject without our table is not our config
-            if "tflint" in data.get("tool", {}):
-                return candidate
+        # os.path.isfile: False, not PermissionError, under an unsearchable directory
+        if os.path.isfile(candidate) and _tflint_table(candidate) is not None:  # noqa: PTH113
+            return candidate
     return None
+
+
+def _tflint_table(path: Path) -> object | None:
+    """A pyproject's [tool.tflint] (None when it has none). A pyproject that cannot be read, or
+    whose `tool` is not a table, is a ConfigError naming it: it may hold our table, and
+    silently linting with other settings would be worse. One that is not UTF-8 or not TOML is
+    an error when it mentions tflint; without that word it is not our config."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        if b"tflint" not in raw:
+            return None
+        raise ConfigError(
+            f"{path}: not UTF-8 (byte 0x{raw[error.start : error.start + 1].hex()} "
+            f"at offset {error.start}); TOML files must be UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        if b"tflint" not in raw:
+            return None  # a broken pyproject without our table is not our config
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {tool!r}")
+    return tool.get("tflint")
 
 
 def load_settings(config_path: Path | None, start: Path) -> Settings:
     """Settings from an explicit file, else from the nearest pyproject.toml, else defaults."""
-    explicit = config_path is not None
-    path = config_path if explicit else find_config(start)
-    if path is None:
-        return Settings(root=start.resolve())
+    if config_path is not None:
+        return load_config_file(config_path)
+    path = find_config(start)
+    return Settings(root=start.resolve()) if path is None else load_config_file(path)
+
+
+def load_config_file(path: Path) -> Settings:
+    """Settings from a pyproject.toml's [tool.tflint], or a TOML file with the keys at top level."""
+    if path.name == "pyproject.toml":
+        table = _tflint_table(path)
+        if table is None:
+            raise ConfigError(f"{path}: no [tool.tflint] table")
+        return settings_from_table(table, path)  # type: ignore[arg-type]  # checked there
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    table = data.get("tool", {}).get("tflint") if path.name == "pyproject.toml" else data
-    if table is None:
-        if explicit:
-            raise ConfigError(f"{path}: no [tool.tflint] table")
-        table = {}
-    return settings_from_table(table, path)
+    return settings_from_table(data, path)
+
+
+class Excludes(Protocol):
+    """What path discovery asks of the configuration (Settings, or a ConfigTree per path)."""
+
+    @property
+    def force_exclude(self) -> bool: ...
+
+    @property
+    def respect_gitignore(self) -> bool: ...
+
+    def is_excluded(self, path: str) -> bool: ...
+
+
+class ConfigTree:
+    """Each file's Settings from its nearest pyproject.toml with [tool.tflint], as ruff's
+    hierarchical configuration: results never depend on which paths are named together or in
+    what order. With `fixed` (an explicit --config, or tests), every file gets those Settings.
+    Lookups are memoised per directory, so a walk reads each pyproject once.
+
+    `adjust` applies the command line's options on top of whatever a file's config says.
+    """
+
+    def __init__(
+        self,
+        fixed: Settings | None = None,
+        adjust: Callable[[Settings], Settings] = lambda settings: settings,
+        default_root: Path | None = None,
+    ) -> None:
+        self._adjust = adjust
+        self._fixed = None if fixed is None else adjust(fixed)
+        self._default = adjust(Settings(root=(default_root or Path.cwd()).resolve()))
+        self._config_of: dict[Path, Path | None] = {}  # directory → its config file
+        self._settings_of: dict[Path, Settings] = {}  # config file → its settings
+
+    def for_directory(self, directory: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        config = self._config_for(directory.absolute())
+        if config is None:
+            return self._default
+        if config not in self._settings_of:
+            self._settings_of[config] = self._adjust(load_config_file(config))
+        return self._settings_of[config]
+
+    def for_path(self, path: str | Path) -> Settings:
+        """The settings of a file (or of a directory met in a walk): its directory's."""
+        return self.for_directory(Path(path).absolute().parent)
+
+    def _config_for(self, directory: Path) -> Path | None:
+        """Memoised under the directory as met (absolute) and as resolved (`..`, links)."""
+        if directory in self._config_of:
+            return self._config_of[directory]
+        resolved = directory.resolve()
+        if resolved in self._config_of:
+            found = self._config_of[resolved]
+        else:
+            candidate = resolved / "pyproject.toml"
+            is_file = os.path.isfile(candidate)  # noqa: PTH113  (False when unsearchable)
+            if is_file and _tflint_table(candidate) is not None:
+                found = candidate
+            elif resolved.parent == resolved:
+                found = None
+            else:
+                found = self._config_for(resolved.parent)
+            self._config_of[resolved] = found
+        self._config_of[directory] = found
+        return found
+
+    @property
+    def force_exclude(self) -> bool:
+        return self.for_directory(Path.cwd()).force_exclude
+
+    @property
+    def respect_gitignore(self) -> bool:
+        return self.for_directory(Path.cwd()).respect_gitignore
+
+    def is_excluded(self, path: str) -> bool:
+        return self.for_path(path).is_excluded(path)
+
+    def codes_for(self, path: str) -> frozenset[str]:
+        return self.for_path(path).codes_for(path)
 
 
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:

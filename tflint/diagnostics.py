@@ -116,6 +116,7 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     internal_error: str | None = None  # one line: what went wrong
     traceback: str | None = None  # where, for `--verbose`
+    not_analysed: str | None = None  # why valid code was not analysed (an internal limit)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from tflint.checks import ALL_CHECKS
 from tflint.checks.base import FileContext, FixPlan, Report
 from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
-from tflint.files import Unreadable, check_decodable, unreadable_diagnostic
+from tflint.files import Unreadable, check_decodable, source_encoding, unreadable_diagnostic
 from tflint.names import ImportMap
 from tflint.piecewise import parse_in_pieces, statement_starts
 from tflint.prescan import may_have_findings
@@ -62,11 +62,17 @@ def parse(source: bytes) -> cst.Module | SyntaxProblem:
     it words the problem (users know its messages), and LibCST's native parser must never see
     what Python rejects for nesting (it overflows its stack and kills the process). LibCST's
     message is the fallback where only LibCST fails."""
-    tree = python_tree(source)
-    if isinstance(tree, SyntaxProblem):
-        return tree
-    starts = statement_starts(tree) if len(source) >= PIECEWISE_MIN_BYTES else None
-    del tree  # Python's tree is not kept while LibCST parses
+    starts: list[int] | None = None
+    if len(source) >= PIECEWISE_MIN_BYTES:
+        checked = python_statements(source)
+        if isinstance(checked, SyntaxProblem):
+            return checked
+        starts = checked
+    else:
+        tree = python_tree(source)
+        if isinstance(tree, SyntaxProblem):
+            return tree
+        del tree  # Python's tree is not kept while LibCST parses
     if starts is not None:
         with contextlib.suppress(cst.ParserSyntaxError):  # the whole parse words the error
             module = parse_in_pieces(source, starts)
@@ -86,12 +92,69 @@ def python_tree(source: bytes) -> ast.Module | SyntaxProblem:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
             return ast.parse(source)
-    except SyntaxError as error:
-        return SyntaxProblem(error.msg, error.lineno or 1, error.offset or 1)
+    except SyntaxError as error:  # an encoding problem says offset -1: columns start at 1
+        return SyntaxProblem(error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1))
     except ValueError as error:  # e.g. NUL bytes
         return SyntaxProblem(str(error), 1, 1)
     except (RecursionError, MemoryError):  # how CPython's parser refuses deep nesting
         return SyntaxProblem("too deeply nested for Python's parser", 1, 1)
+
+
+# Python's parser checks a big file in chunks of about this many characters, cut where a line
+# at column 0 starts a statement: parsed whole, a 10 MB file of assignments holds 1.3 GB of
+# `ast` nodes at once.
+PYTHON_CHUNK_CHARS = 256 * 1024
+_STATEMENT_LINE = re.compile(r"^(?=[A-Za-z_@])(?!(?:else|elif|except|finally|case)\b)", re.M)
+
+
+def python_statements(source: bytes) -> list[int] | SyntaxProblem:
+    """Python's verdict on a big file, and the first row of each top-level statement (as
+    piecewise.statement_starts), from its parser run chunk by chunk. Chunks that all parse
+    make a file that parses: a cut inside a bracket, a string, a block or between a
+    decorator and its function leaves a chunk that does not, and then the file is parsed
+    whole (which words a real error). `from __future__` is only valid at a file's start, so
+    a file with one is parsed whole too."""
+    text = source.decode(source_encoding(source))
+    if len(text) < 2 * PYTHON_CHUNK_CHARS or "__future__" in text:
+        return _whole_statements(source)
+    starts: list[int] = []
+    rows = 0
+    begin = 0
+    for end in [*_chunk_cuts(text), len(text)]:
+        chunk = text[begin:end]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
+                tree = ast.parse(chunk)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return _whole_statements(source)
+        starts.extend(rows + row for row in statement_starts(tree))
+        del tree
+        rows += len(_LINE_BREAK.findall(chunk))
+        begin = end
+    return starts
+
+
+def _chunk_cuts(text: str) -> list[int]:
+    cuts: list[int] = []
+    position = PYTHON_CHUNK_CHARS
+    while position < len(text):
+        match = _STATEMENT_LINE.search(text, position)
+        if match is None:
+            break
+        cut = match.start()
+        previous_line = text[text.rfind("\n", 0, cut - 1) + 1 : cut]
+        if previous_line.startswith("@"):  # keep a decorator with its function
+            position = cut + 1
+            continue
+        cuts.append(cut)
+        position = cut + PYTHON_CHUNK_CHARS
+    return cuts
+
+
+def _whole_statements(source: bytes) -> list[int] | SyntaxProblem:
+    tree = python_tree(source)
+    return tree if isinstance(tree, SyntaxProblem) else statement_starts(tree)
 
 
 @cache
@@ -204,20 +267,40 @@ def lint_source(
         return _syntax_only(problem, filename) if isinstance(problem, SyntaxProblem) else []
     module = parse(source)
     if isinstance(module, SyntaxProblem):
-        return _syntax_only(module, filename) if "TF001" in enabled else []
-    diagnostics = analyze(module, filename, enabled)
+        return (
+            _syntax_only(module, filename)
+            if "TF001" in enabled or not module.python_rejects
+            else []
+        )
+    try:
+        diagnostics = analyze(module, filename, enabled)
+    except RecursionError:  # analysed again on a deep stack, without parsing again
+        diagnostics = with_deep_stack(lambda: analyze(module, filename, enabled))
     return apply_suppressions(diagnostics, source)
 
 
 def _compiles(source: bytes) -> bool:
-    """A cheap syntax check (stdlib, C) for files the gate lets skip LibCST."""
+    """A cheap syntax check (stdlib, C) for files the gate lets skip LibCST; a big file is
+    checked in chunks, so its memory stays bounded and its time linear."""
+    if len(source) >= PIECEWISE_MIN_BYTES:
+        return not isinstance(python_statements(source), SyntaxProblem)
     return not isinstance(python_tree(source), SyntaxProblem)
+
+
+class NotAnalysable(Exception):
+    """Valid Python that tflint cannot analyse (LibCST rejects it): not a finding and not a
+    bug, but the run must say so instead of passing the file as clean."""
 
 
 def _syntax_only(problem: SyntaxProblem, filename: str) -> list[Diagnostic]:
     """TF001 where Python itself rejects the file; valid Python that only LibCST cannot parse
-    (e.g. `(x): int`) is not a syntax error, just not analyzed."""
-    return [_syntax_diagnostic(problem, filename)] if problem.python_rejects else []
+    (e.g. `(x): int`) is not a syntax error: NotAnalysable."""
+    if not problem.python_rejects:
+        raise NotAnalysable(
+            f"LibCST cannot parse this valid Python (it stops at line {problem.row}, "
+            f"column {problem.column})"
+        )
+    return [_syntax_diagnostic(problem, filename)]
 
 
 def _syntax_diagnostic(problem: SyntaxProblem, filename: str) -> Diagnostic:
@@ -277,6 +360,8 @@ def guarded(filename: str, work: Callable[[], T]) -> T | FileResult:
             return work()
         except RecursionError:
             return with_deep_stack(work)
+    except NotAnalysable as reason:
+        return FileResult(filename, not_analysed=str(reason))
     except RecursionError:
         return FileResult(
             filename, internal_error="code nested too deeply to analyze", traceback=format_exc()

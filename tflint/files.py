@@ -15,13 +15,13 @@ import os
 import stat
 import tempfile
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
-from tflint.config import Settings
+from tflint.config import Excludes
 from tflint.diagnostics import Diagnostic, Location
 
 SOURCE_SUFFIXES = frozenset({".py", ".pyi", ".ipynb"})
@@ -36,7 +36,7 @@ class Unreadable:
     reason: str
 
 
-def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadable]:
+def discover(paths: list[Path], settings: Excludes) -> Iterator[Path | Unreadable]:
     """Files to lint in a deterministic order, and problems met on the way.
 
     Directories are walked without following symbolic links to directories (as ruff does):
@@ -51,7 +51,7 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path | Unreadabl
 class _Walk:
     """One discovery: the directories already entered, and the ignore files met on the way."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Excludes) -> None:
         self.settings = settings
         self.visited: set[tuple[int, int]] = set()
 
@@ -259,6 +259,10 @@ def check_decodable(name: str, data: bytes) -> bytes | Unreadable:
             f"cannot decode as {encoding}: byte 0x{byte} at offset {error.start} "
             "(add a `# -*- coding: ... -*-` line or save the file as UTF-8)",
         )
+    except LookupError:  # a codec that is not a text encoding: rot13, base64, zlib, ...
+        return Unreadable(name, f"cannot decode: `{encoding}` is not a text encoding")
+    except UnicodeError as error:  # codecs such as punycode or undefined fail this way
+        return Unreadable(name, f"cannot decode as {encoding}: {error}")
     return data
 
 
@@ -270,11 +274,17 @@ def source_encoding(data: bytes) -> str:
 
 
 def write_atomically(
-    path: Path, data: bytes, mode: int | None = None, durable: bool = False
+    path: Path,
+    data: bytes,
+    mode: int | None = None,
+    durable: bool = False,
+    owner: tuple[int, int] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> None:
     """Write via a temporary file in the same directory and a rename, so no reader (another run,
     an editor) and no crash ever sees a half-written file. `durable` also flushes it to disk
-    first (user files, not cache entries); `mode` sets its permission bits."""
+    first (user files, not cache entries); `mode` sets its permission bits, `owner` its
+    (uid, gid) where allowed; `check` runs just before the rename and may raise to abort it."""
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
@@ -285,10 +295,25 @@ def write_atomically(
                 os.fsync(stream.fileno())
         if mode is not None:
             temporary.chmod(mode)
+        if owner is not None:
+            _chown(temporary, *owner)
+        if check is not None:
+            check()
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _chown(path: Path, uid: int, gid: int) -> None:
+    """Give the file this owner and group (root may), else just the group (a member may);
+    otherwise it keeps the writer's, as any editor's save would."""
+    for user in (uid, -1):
+        try:
+            os.chown(path, user, gid)
+        except OSError:
+            continue
+        return
 
 
 def unreadable_diagnostic(problem: Unreadable) -> Diagnostic:

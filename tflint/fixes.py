@@ -195,16 +195,38 @@ def fix_file(
 
 
 def write_fixed(path: Path, expected: bytes, data: bytes) -> None:
-    """Replace the file's content atomically, unless it is read-only or changed since it was
-    read (an editor saved it meanwhile): then raise OSError and leave it alone."""
+    """Replace the file's content atomically, keeping its mode, owner and group, unless it is
+    read-only, has other hard links (a rename would split them) or changed since it was read
+    (an editor saved it meanwhile): then raise OSError and leave it alone. The last check runs
+    after the new content is on disk, just before the rename."""
     target = Path(os.path.realpath(path))  # a symlink keeps pointing at the fixed file
-    mode = stat.S_IMODE(target.stat().st_mode)
+    before = target.stat()
+    mode = stat.S_IMODE(before.st_mode)
     # os.replace would happily swap out a read-only file (and root may write anything).
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise PermissionError(0, "file is read-only")
-    if target.read_bytes() != expected:
-        raise OSError(0, "file changed while it was being fixed")
-    write_atomically(target, data, mode, durable=True)
+    if before.st_nlink > 1:
+        raise OSError(
+            0, f"file has {before.st_nlink} hard links, which writing by rename would split"
+        )
+
+    def unchanged() -> None:
+        try:
+            now = target.stat()
+            same = _identity(now) == _identity(before) and target.read_bytes() == expected
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise OSError(0, "file changed while it was being fixed")
+
+    unchanged()
+    write_atomically(
+        target, data, mode, durable=True, owner=(before.st_uid, before.st_gid), check=unchanged
+    )
+
+
+def _identity(status: os.stat_result) -> tuple[int, ...]:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def unified_diff(filename: str, before: str, after: str) -> str:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tflint.cache import CACHE_DIR_NAME, LintCache
-from tflint.config import Settings
+from tflint.cache import LintCache, project_cache_directory
+from tflint.config import ConfigTree, Settings
 from tflint.diagnostics import Diagnostic, FileFix, FileResult, FixMode, is_applicable
 from tflint.files import Unreadable, discover, read_source, unreadable_diagnostic
 from tflint.parallel import map_unordered
@@ -36,6 +36,7 @@ class RunResult:
     fixed: int = 0
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (filename, diff), --diff only
     file_errors: list[tuple[str, str]] = field(default_factory=list)  # e.g. read-only with --fix
+    not_analysed: list[tuple[str, str]] = field(default_factory=list)  # (filename, why)
     fixed_source: bytes | None = None  # `-` with --fix: the source to print, fixed or as it was
 
     def add(self, outcome: FileResult | FileFix) -> None:
@@ -53,12 +54,15 @@ class RunResult:
             self.internal_errors.append((outcome.filename, outcome.internal_error))
         if outcome.traceback is not None:
             self.tracebacks[outcome.filename] = outcome.traceback
+        if outcome.not_analysed is not None:
+            self.not_analysed.append((outcome.filename, outcome.not_analysed))
 
     def finish(self) -> RunResult:
         self.diagnostics.sort(key=lambda d: d.sort_key)
         self.internal_errors.sort()
         self.diffs.sort()
         self.file_errors.sort()
+        self.not_analysed.sort()
         return self
 
 
@@ -74,28 +78,32 @@ class Job:
 
 def lint_paths(
     paths: Iterable[Path],
-    settings: Settings,
+    settings: Settings | ConfigTree,
     *,
     jobs: int | None = None,
     use_cache: bool = True,
     fix: FixMode | None = None,
 ) -> RunResult:
-    """Lint (with `fix`: fix) every file under `paths`. `jobs` is the number of worker
-    processes (None: one per CPU; 1: all in this process)."""
+    """Lint (with `fix`: fix) every file under `paths`, each with the settings of its nearest
+    configuration (`settings`: a ConfigTree; plain Settings apply to every file). `jobs` is the
+    number of worker processes (None: one per CPU; 1: all in this process). A broken
+    configuration met on the way raises ConfigError before any file is linted or fixed."""
+    paths = list(paths)
+    config = settings if isinstance(settings, ConfigTree) else ConfigTree(fixed=settings)
+    cache = _open_cache(config, paths) if use_cache else None
     run = RunResult()
-    cache = LintCache(settings.root / CACHE_DIR_NAME, settings.fingerprint()) if use_cache else None
     keys: dict[str, str] = {}
     todo: list[Job] = []
-    for item in discover(list(paths), settings):
+    for item in discover(paths, config):
         source = item if isinstance(item, Unreadable) else read_source(item)
         filename = str(item.path) if isinstance(item, Unreadable) else str(item)
-        enabled = settings.codes_for(filename)
+        enabled = config.codes_for(filename)
         if isinstance(source, Unreadable):
             run.add(FileResult(filename, _unreadable(source, enabled)))
             continue
         if cache is not None:
             keys[filename] = cache.key(filename, source, enabled)
-            cached = cache.get(keys[filename])
+            cached = cache.get(keys[filename], filename)
             if cached is not None and not _needs_fixing(cached, fix):
                 run.add(FileResult(filename, cached))
                 continue
@@ -106,6 +114,15 @@ def lint_paths(
             result = outcome.result if isinstance(outcome, FileFix) else outcome
             cache.put(keys[job.filename], result.diagnostics)
     return run.finish()
+
+
+def _open_cache(config: ConfigTree, paths: list[Path]) -> LintCache | None:
+    """The cache of the project the first path belongs to (its configuration's directory), in
+    the user's cache directory; None when there is no user cache directory."""
+    first = paths[0] if paths else Path.cwd()
+    root = config.for_directory(first if first.is_dir() else first.absolute().parent).root
+    directory = project_cache_directory(root)
+    return None if directory is None else LintCache(directory)
 
 
 def _unreadable(problem: Unreadable, enabled: frozenset[str]) -> tuple[Diagnostic, ...]:
@@ -123,22 +140,23 @@ def _cacheable(outcome: FileResult | FileFix) -> bool:
         if outcome.fixed or outcome.diff or outcome.write_error:
             return False
         outcome = outcome.result
-    return outcome.internal_error is None
+    return outcome.internal_error is None and outcome.not_analysed is None
 
 
 def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResult | FileFix]]:
     if not todo:
         return ()
-    from tflint.work import crashed, run_job  # LibCST and the checks: not for a warm run
+    # LibCST and the checks: not for a warm run
+    from tflint.work import WORKER_MEMORY_MB, crashed, run_job, too_complex
 
     workers = jobs if jobs is not None else os.cpu_count() or 1
     if workers <= 1 or len(todo) < MIN_FILES_FOR_POOL:
         return ((job, run_job(job)) for job in todo)
-    return map_unordered(run_job, todo, workers, crashed)
+    return map_unordered(run_job, todo, workers, crashed, too_complex, WORKER_MEMORY_MB)
 
 
 def lint_stdin(
-    source: bytes, filename: str, settings: Settings, fix: FixMode | None = None
+    source: bytes, filename: str, settings: Settings | ConfigTree, fix: FixMode | None = None
 ) -> RunResult:
     """Lint (with `fix`: fix) source read from stdin. Nothing is written: with --fix the
     result carries the fixed source (the input as it was when nothing could be fixed), which

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tflint.diagnostics import FileFix, FileResult
 from tflint.engine import lint_bytes, lint_source
+from tflint.files import Unreadable, unreadable_diagnostic
 from tflint.fixes import fix_file, fix_source
 from tflint.notebooks import fix_notebook, is_notebook, lint_notebook
 
@@ -30,3 +31,17 @@ def run_job(job: Job) -> FileResult | FileFix:
 
 def crashed(job: Job) -> FileResult:
     return FileResult(job.filename, internal_error="the worker process linting this file crashed")
+
+
+# A worker holding more than this is killed and its file reported as TF002. Linting all of
+# TensorFlow and Keras peaks at 160 MB per worker; LibCST's parser needs gigabytes for some
+# small but deeply nested files (`x if x else ...` 2,900 times: 35 KB, 1.5 GB to parse).
+WORKER_MEMORY_MB = 1024
+
+
+def too_complex(job: Job) -> FileResult:
+    """The result for a file whose worker went over WORKER_MEMORY_MB (its run goes on)."""
+    problem = Unreadable(job.filename, f"too complex to analyse within {WORKER_MEMORY_MB} MB")
+    return FileResult(
+        job.filename, (unreadable_diagnostic(problem),) if "TF002" in job.enabled else ()
+    )

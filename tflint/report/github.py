@@ -8,6 +8,7 @@ and additionally `:` and `,` in property values, since those delimit the propert
 from __future__ import annotations
 
 from tflint.diagnostics import Diagnostic
+from tflint.report.paths import shown_path
 from tflint.runner import RunResult
 
 
@@ -22,7 +23,7 @@ def escape_property(text: str) -> str:
 def workflow_command(diagnostic: Diagnostic) -> str:
     """An annotation for one finding. Rows in a notebook cell are not rows of the .ipynb file,
     so a notebook finding annotates the file and names the cell and row in the message."""
-    properties = [("file", diagnostic.filename)]
+    properties = [("file", shown_path(diagnostic.filename))]
     message = diagnostic.message
     if diagnostic.cell is None:
         start, end = diagnostic.location, diagnostic.end_location

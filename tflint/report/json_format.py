@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tflint.diagnostics import Diagnostic, Location
+from tflint.report.paths import shown_path
 from tflint.rules import RULES
 from tflint.runner import RunResult
 
@@ -22,7 +23,7 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "cell": diagnostic.cell,
         "code": diagnostic.code,
         "end_location": _location(diagnostic.end_location),
-        "filename": diagnostic.filename,
+        "filename": shown_path(diagnostic.filename),
         "fix": None
         if fix is None
         else {

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from tflint import __version__
 from tflint.diagnostics import Diagnostic, Fix, Location
+from tflint.report.paths import shown_path
 from tflint.rules import RULES, Rule, rule_doc
 from tflint.runner import RunResult
 
@@ -63,16 +64,17 @@ def artifact_uri(filename: str) -> str:
     try:
         relative = Path(os.path.normpath(absolute)).relative_to(Path.cwd())
     except ValueError:
-        return Path(os.path.normpath(absolute)).as_uri()
-    return quote(relative.as_posix())
+        return "file://" + quote(os.fsencode(Path(os.path.normpath(absolute)).as_posix()))
+    return quote(os.fsencode(relative.as_posix()))  # a name's own bytes, %-encoded
 
 
 def _region(start: Location, end: Location) -> dict[str, int]:
+    """SARIF's lines and columns start at 1 (a region outside that makes the log invalid)."""
     return {
-        "startLine": start.row,
-        "startColumn": start.column,
-        "endLine": end.row,
-        "endColumn": end.column,
+        "startLine": max(start.row, 1),
+        "startColumn": max(start.column, 1),
+        "endLine": max(end.row, start.row, 1),
+        "endColumn": max(end.column, 1),
     }
 
 
@@ -129,10 +131,16 @@ def sarif_result(diagnostic: Diagnostic) -> dict[str, Any]:
 
 def sarif_log(run: RunResult) -> dict[str, Any]:
     notifications = [
-        {"level": "error", "message": {"text": f"internal error while linting {name}: {error}"}}
+        {
+            "level": "error",
+            "message": {"text": f"internal error while linting {shown_path(name)}: {error}"},
+        }
         for name, error in run.internal_errors
+    ] + [
+        {"level": "error", "message": {"text": f"{shown_path(name)} not analysed: {reason}"}}
+        for name, reason in run.not_analysed
     ]
-    invocation: dict[str, Any] = {"executionSuccessful": not run.internal_errors}
+    invocation: dict[str, Any] = {"executionSuccessful": not notifications}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return {

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tflint.diagnostics import Applicability, Diagnostic, is_applicable
 from tflint.files import Unreadable, read_source, source_encoding
+from tflint.report.paths import line_safe_path
 from tflint.rules import RULES
 from tflint.runner import RunResult
 
@@ -51,7 +52,7 @@ def split_message(diagnostic: Diagnostic) -> tuple[str, str | None]:
 def position(diagnostic: Diagnostic) -> str:
     cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
     row, column = diagnostic.location.row, diagnostic.location.column
-    return f"{diagnostic.filename}:{cell}{row}:{column}"
+    return f"{line_safe_path(diagnostic.filename)}:{cell}{row}:{column}"
 
 
 def is_safely_fixable(diagnostic: Diagnostic) -> bool:
@@ -157,11 +158,11 @@ def summary(run: RunResult, view: View) -> list[str]:
         total = count + run.fixed
         lines = [f"Found {total} {_findings(total)} ({run.fixed} fixed, {count} remaining)."]
         return lines + ([f"No fixes available ({hint})."] if hint else [])
-    if count == 0 and not run.internal_errors:
+    if count == 0 and not run.internal_errors and not run.not_analysed:
         # Never a pass over nothing: with no file linted the CLI warns on stderr instead.
         return ["All checks passed!"] if run.files else []
     if count == 0:
-        files = len(run.internal_errors)
+        files = len(run.internal_errors) + len(run.not_analysed)
         return [f"No findings, but {files} file{'s' * (files != 1)} could not be analyzed."]
     lines = [f"Found {count} {_findings(count)}."]
     fixable = sum(is_applicable(d, view.unsafe_fixes) for d in run.diagnostics)
@@ -198,7 +199,7 @@ def fix_listing(view: View) -> list[str]:
     lines = [f"{verb} {total} {_findings(total)}:"]
     for filename, codes in sorted(view.fixes.items()):
         if codes:
-            lines.append(f"- {view.paint(filename, BOLD)}:")
+            lines.append(f"- {view.paint(line_safe_path(filename), BOLD)}:")
             lines += [
                 f"    {count} \u00d7 {view.paint(code, BOLD, RED)} ({RULES[code].name})"
                 for code, count in sorted(codes.items())

@@ -91,6 +91,13 @@ def configuration(options: Options) -> ConfigTree:
     return config
 
 
+def effective_settings(options: Options) -> Settings:
+    """The settings where the run starts (the first path's, or stdin's), with the command
+    line's options: what `--explain` alone lists as enabled."""
+    start = _stdin_path(options) if options.paths == ("-",) else _first_path(options)
+    return configuration(options).for_path(start)
+
+
 def _first_path(options: Options) -> Path:
     first = Path(options.paths[0]) if options.paths else Path.cwd()
     # os.path, since Path.is_dir raises PermissionError under a folder that cannot be searched

@@ -122,11 +122,11 @@ def _comment(codes: list[str]) -> str:
 def add_noqa_command(options: Options) -> int:
     """`tflint --add-noqa PATHS`: lint, then add the comments; exit 0 (2 when a file could not
     be written)."""
-    from tflint.app import EXIT_CLEAN, EXIT_ERROR, effective_settings
+    from tflint.app import EXIT_CLEAN, EXIT_ERROR, configuration
     from tflint.runner import lint_paths
 
     try:
-        settings = effective_settings(options)
+        settings = configuration(options)  # each file's nearest configuration
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -156,10 +156,10 @@ def is_eager_only_test(test: cst.BaseExpression, imports: ImportMap) -> bool:
         return False
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
-        left, right = test.left, target.comparator
-        if not (_is_backend_call(left) and isinstance(right, cst.SimpleString)):
+        compared = target.comparator
+        if not (_is_backend_call(test.left) and isinstance(compared, cst.SimpleString)):
             return False
-        name = right.evaluated_value
+        name = compared.evaluated_value
         if isinstance(target.operator, cst.Equal):
             return name != "tensorflow"
         return isinstance(target.operator, cst.NotEqual) and name == "tensorflow"
@@ -425,14 +425,16 @@ class GraphContext:
             assert isinstance(call.func, cst.Attribute)
             if not self.is_dataset(call.func.value, scope):
                 continue
-            method = call.func.attr.value
-            if method in ("reduce", "scan"):
-                func = _argument(call, 1, f"{method}_func")
+            transform = call.func.attr.value
+            if transform in ("reduce", "scan"):
+                handed = _argument(call, 1, f"{transform}_func")
             else:
-                func = _argument(call, 0, "predicate" if method == "filter" else f"{method}_func")
-            if func is not None:
+                keyword = "predicate" if transform == "filter" else f"{transform}_func"
+                handed = _argument(call, 0, keyword)
+            if handed is not None:
                 self._mark(
-                    self._resolve_function(func, scope), GraphReason(f"traced by Dataset.{method}")
+                    self._resolve_function(handed, scope),
+                    GraphReason(f"traced by Dataset.{transform}"),
                 )
 
     def _resolve_function(

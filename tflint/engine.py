@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePath
@@ -178,7 +178,7 @@ def analyze(module: cst.Module, filename: str, enabled: frozenset[str]) -> list[
 
 
 def _to_diagnostic(
-    report: Report, module: cst.Module, positions: dict, filename: str
+    report: Report, module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange], filename: str
 ) -> Diagnostic:
     start, end = _span(positions[report.node])
     return Diagnostic(
@@ -199,7 +199,7 @@ def _span(code_range: CodeRange) -> tuple[Location, Location]:
     )
 
 
-def _to_fix(plan: FixPlan, module: cst.Module, positions: dict) -> Fix:
+def _to_fix(plan: FixPlan, module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix:
     edits = []
     for old, new in plan.replacements:
         start, end = _span(positions[old])
@@ -220,7 +220,9 @@ def _replacement_code(
     if "\n" not in code and "\r" not in code:
         return code
     before = module.code
-    after = module.deep_replace(old, new).code
+    replaced = module.deep_replace(old, new)
+    assert isinstance(replaced, cst.Module)
+    after = replaced.code
     starts = line_starts(before)
     first = starts[start.row - 1] + start.column - 1
     last = starts[end.row - 1] + end.column - 1
@@ -233,7 +235,7 @@ def line_starts(text: str) -> list[int]:
     return [0, *(match.end() for match in _LINE_BREAK.finditer(text)), len(text)]
 
 
-def _import_row(module: cst.Module, positions: dict) -> Location:
+def _import_row(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> Location:
     """Where `import tensorflow as tf` goes: before the first statement that is neither the
     docstring nor a `__future__` import (so after the file's header comments)."""
     row = len(module.code.splitlines()) + 1

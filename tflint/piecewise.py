@@ -59,7 +59,7 @@ def parse_in_pieces(
     if not cuts:
         return None
 
-    body: list[cst.BaseStatement] = []
+    body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement] = []
     carried: list[cst.EmptyLine] = []
     for begin, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
         last = end == len(text)

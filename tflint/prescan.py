@@ -205,7 +205,7 @@ def _imports_in_tree(source: bytes) -> _Imports | None:
                 child for child in ast.iter_child_nodes(node) if isinstance(child, _BLOCKS)
             )
     kinds = {keras_kind(qualname) for qualname in _resolve_all(bases, aliases)}
-    return _Imports(_spaces(set(aliases.values())), frozenset(kinds - {None}))
+    return _Imports(_spaces(set(aliases.values())), frozenset(k for k in kinds if k is not None))
 
 
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)

@@ -48,6 +48,8 @@ def _handlers(
     visitor_type: type[cst.CSTVisitor], node_type: type[cst.CSTNode]
 ) -> tuple[_Visit | None, _Leave | None]:
     """What `visitor.on_visit(node)` / `on_leave(node)` would call, as plain functions."""
+    visit: _Visit | None
+    leave: _Leave | None
     if visitor_type.on_visit is not cst.CSTVisitor.on_visit:
         visit = visitor_type.on_visit
     else:

@@ -397,7 +397,7 @@ class OuterStateCheck(Check):
         if not frames:
             return None
         function = frames[0].node
-        assert function is not None
+        assert isinstance(function, cst.FunctionDef | cst.Lambda)
         declaration = self._local_names(function).declared_outer.get(name)
         if isinstance(declaration, cst.Global):
             return _MODULE_LEVEL
@@ -413,7 +413,7 @@ class OuterStateCheck(Check):
     def _enclosing_kind(self, name: str, frames: list[Frame], ctx: FileContext) -> str | None:
         for frame in frames:
             function = frame.node
-            assert function is not None
+            assert isinstance(function, cst.FunctionDef | cst.Lambda)
             local = self._local_names(function)
             declaration = local.declared_outer.get(name)
             if isinstance(declaration, cst.Global):
@@ -472,7 +472,7 @@ class OuterStateCheck(Check):
         if not ctx.in_graph or not frames:
             return
         function = frames[0].node
-        assert function is not None
+        assert isinstance(function, cst.FunctionDef | cst.Lambda)
         bound = self._local_names(function).bound
         is_global = isinstance(node, cst.Global)
         rebound = [

@@ -260,7 +260,10 @@ def exit_code(result: RunResult, options: Options) -> int:
 def report_errors(result: RunResult, verbose: bool = False) -> int | None:
     """Print the files that failed (one line each, and with `verbose` the traceback of an
     internal error) and the files that could not be analysed; EXIT_ERROR when there were
-    any."""
+    any. With `verbose`, first what was deliberately not linted (a notebook's `%%bash` cell)."""
+    if verbose:
+        for filename, note in result.notes:
+            print(f"{line_safe_path(filename)}: {note}", file=sys.stderr)
     for filename, message in result.file_errors:
         print(f"error: {line_safe_path(filename)}: {message}", file=sys.stderr)
     for filename, message in result.internal_errors:

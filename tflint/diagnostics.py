@@ -117,6 +117,7 @@ class FileResult:
     internal_error: str | None = None  # one line: what went wrong
     traceback: str | None = None  # where, for `--verbose`
     not_analysed: str | None = None  # why valid code was not analysed (an internal limit)
+    notes: tuple[str, ...] = ()  # what was deliberately not linted (a notebook's %%bash cell)
 
 
 @dataclass(frozen=True)

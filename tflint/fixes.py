@@ -43,6 +43,7 @@ class FixedText:
     text: str
     fixed: int
     remaining: list[Diagnostic]
+    notes: tuple[str, ...] = ()  # FileResult.notes
 
 
 def apply_fixes(
@@ -174,8 +175,10 @@ def fix_file(
         try:
             new_source, fixed = fixer(source, filename, enabled, mode.include_unsafe)
         except FixError as error:
-            return FileFix(FileResult(filename, internal_error=f"fix not applied: {error}"))
-        result = FileResult(filename, tuple(fixed.remaining))
+            # Refused, the file is left as it was: its findings all remain, with the reason.
+            original = FileResult(filename, tuple(lint(source, filename, enabled)))
+            return FileFix(original, write_error=f"fixes not applied: {error}")
+        result = FileResult(filename, tuple(fixed.remaining), notes=fixed.notes)
         if new_source == source:
             return FileFix(result)
         if not mode.write:

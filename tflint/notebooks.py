@@ -1,36 +1,41 @@
 """Jupyter notebooks (.ipynb) ↔ Python code: lint the code cells as one module, report per cell.
 
-The code cells are joined into one source, in order, so graph-code detection sees functions and
-imports defined in earlier cells. IPython syntax that is not Python — `%line` and `!shell`
-magics, `obj?` help, and whole `%%cell` magics — becomes `pass`/blank lines of the same
-indentation, so every row keeps its number. Findings are mapped back to (cell, row in cell),
-with the cell numbered from 1 among all the notebook's cells, as an editor shows them.
+Each code cell is first turned into the Python IPython runs for it (tflint.ipython_syntax:
+magics, shell escapes, help, dedented cells, `%%time` bodies), row for row. A cell that is
+still not Python is one TF001 in that cell and is left out; a cell in another language
+(`%%bash`, `%%R`, ...) is skipped, with a note for `--verbose`. The remaining cells are joined
+into one source, in order, so graph-code detection sees functions and imports defined in
+earlier cells. Findings are mapped back to (cell, row, column in the cell's own text), with
+the cell numbered from 1 among all the notebook's cells, as an editor shows them.
 
-The notebook is read with the standard json module (nbformat stays optional), and `--fix`
-rewrites only the sources of the cells it changed, keeping outputs, metadata, key order, the
-indentation and the trailing newline as they were.
+The notebook is read with the standard json module (nbformat stays optional). `--fix` edits the
+file's JSON text in place: only the `source` values of the cells it changed are rewritten, and
+inside a list-of-lines source only the lines the fix touched, so outputs, metadata, key order,
+duplicate keys, number spellings (`1E100`), escapes (`\\/`), CRLF line breaks and a BOM all stay
+byte for byte as they were.
 """
 
 from __future__ import annotations
 
-import ast
 import bisect
+import codecs
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tflint.diagnostics import Diagnostic, Edit, Fix, Location, is_applicable
-from tflint.engine import SyntaxProblem, parse
+from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location, is_applicable
+from tflint.engine import guarded
 from tflint.engine import lint_source as lint_python
 from tflint.files import Unreadable, unreadable_diagnostic
 from tflint.fixes import MAX_FIX_ROUNDS, FixedText, FixError, apply_fixes
+from tflint.ipython_syntax import CellCode, cell_code, common_prefix, syntax_error
 
 NOTEBOOK_SUFFIX = ".ipynb"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# `name?`, `name??`, `?name`, `??name`: IPython's help, never valid Python.
-_HELP = re.compile(r"\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*")
-_TOP_LEVEL_AWAIT = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_BLANKS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
 
 
 def is_notebook(filename: str) -> bool:
@@ -47,21 +52,25 @@ class CodeCell:
 
 @dataclass(frozen=True)
 class Notebook:
-    """The parsed JSON (kept whole for rewriting) and the code cells to lint."""
+    """The JSON text (kept for rewriting in place), its parsed form, and the code cells."""
 
+    text: str  # the file decoded, without its BOM
+    bom: bool
     data: dict[str, Any]
     cells: tuple[CodeCell, ...]
-    is_python: bool
+    language: str  # the kernel's language, lower case ("python" when the file does not say)
 
 
 def parse_notebook(data: bytes) -> Notebook | str:
     """The notebook, or a one-line reason why the bytes are not an nbformat 4 notebook."""
+    bom = data.startswith(codecs.BOM_UTF8)
     try:
-        document = json.loads(data)
+        text = data[len(codecs.BOM_UTF8) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError as error:
         return f"invalid notebook: not UTF-8 ({error.reason} at byte {error.start})"
-    except json.JSONDecodeError as error:
-        return f"invalid notebook: not valid JSON ({error.msg}, line {error.lineno})"
+    document = _load_json(text)
+    if isinstance(document, str):
+        return document
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
         return "invalid notebook: no `cells` list (not an nbformat 4 notebook)"
@@ -74,21 +83,43 @@ def parse_notebook(data: bytes) -> Notebook | str:
             source = "".join(source)
         if not isinstance(source, str):
             return f"invalid notebook: cell {number} has a `source` that is not text"
+        if not _is_text(source):
+            return f"invalid notebook: cell {number} has a lone surrogate escape in its `source`"
         if cell["cell_type"] == "code":
             code_cells.append(CodeCell(number, source))
-    return Notebook(document, tuple(code_cells), _is_python(document))
+    return Notebook(text, bom, document, tuple(code_cells), _language(document))
 
 
-def _is_python(document: dict[str, Any]) -> bool:
-    """False for notebooks of other kernels (R, Julia, ...): their cells are not Python."""
+def _load_json(text: str) -> Any:
+    """The parsed JSON, or the reason (a str) it is not JSON Python can hold."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"invalid notebook: not valid JSON ({error.msg}, line {error.lineno})"
+    except ValueError as error:  # an integer over Python's 4,300-digit conversion limit
+        return f"invalid notebook: {str(error).split(';')[0]}"
+    except RecursionError:
+        return "invalid notebook: JSON nested too deeply"
+
+
+def _is_text(source: str) -> bool:
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _language(document: dict[str, Any]) -> str:
+    """The kernel's language: notebooks of other kernels (R, Julia, ...) are not Python."""
     metadata = document.get("metadata")
     if not isinstance(metadata, dict):
-        return True
+        return "python"
     for key, field in (("language_info", "name"), ("kernelspec", "language")):
         info = metadata.get(key)
         if isinstance(info, dict) and isinstance(info.get(field), str):
-            return info[field].lower() == "python"
-    return True
+            return str(info[field]).lower()
+    return "python"
 
 
 def split_rows(text: str) -> list[str]:
@@ -98,101 +129,138 @@ def split_rows(text: str) -> list[str]:
 
 
 def python_rows(source: str) -> list[str]:
-    """The cell's rows with IPython-only syntax neutralized, one row for each source row."""
-    rows = split_rows(source)
-    first = next((row for row in rows if row.strip()), "")
-    if first.lstrip().startswith("%%"):
-        return [""] * len(rows)  # a cell magic: the cell is not Python (%%bash, %%writefile)
-    if _compiles(source):
-        return rows  # plain Python: a row starting with `%` continues an expression
-    python = []
-    in_magic = False  # a magic continued with a trailing backslash
-    for row in rows:
-        stripped = row.lstrip()
-        if in_magic or stripped.startswith(("%", "!")) or _HELP.fullmatch(row):
-            indent = row[: len(row) - len(stripped)]
-            python.append(f"{indent}pass")
-            in_magic = row.rstrip().endswith("\\")
-        else:
-            python.append(row)
-    return python
-
-
-def _compiles(source: str) -> bool:
-    try:
-        compile(source, "<cell>", "exec", flags=_TOP_LEVEL_AWAIT, dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    """The Python IPython runs for the cell, one row for each source row."""
+    return list(cell_code(split_rows(source)).rows)
 
 
 @dataclass(frozen=True)
 class CellMap:
-    """Where each code cell's rows sit in the joined source."""
+    """Where each linted code cell's rows sit in the joined source, and how many columns were
+    cut from the start of each of its rows (None: a rewritten magic row)."""
 
     first_rows: tuple[int, ...]  # 1-based row in the joined source of each cell's first row
     numbers: tuple[int, ...]  # the cell numbers, in the same order
+    shifts: tuple[tuple[int | None, ...], ...]  # per cell, per row
 
     def locate(self, row: int) -> tuple[int, int]:
-        """(cell number, row within the cell) of a row of the joined source."""
+        """(index of the cell, row within the cell) of a row of the joined source."""
         index = max(bisect.bisect_right(self.first_rows, row) - 1, 0)
-        return self.numbers[index], row - self.first_rows[index] + 1
+        return index, row - self.first_rows[index] + 1
 
     def to_cell(self, diagnostic: Diagnostic) -> Diagnostic:
-        """The finding in cell coordinates. A fix with an edit in another cell (an import
-        added to the first cell) is dropped: the finding is reported, not fixed."""
-        cell, _ = self.locate(diagnostic.location.row)
+        """The finding in cell coordinates. A fix that cannot be mapped exactly into the same
+        cell's text (an import added to another cell, an edit in a rewritten magic row, a
+        line break inserted into a dedented cell) is dropped: the finding is reported, not
+        fixed."""
+        index, _ = self.locate(diagnostic.location.row)
         fix = diagnostic.fix
         if fix is not None:
-            edits = [self._edit_in(cell, edit) for edit in fix.edits]
+            edits = [self._edit_in(index, edit) for edit in fix.edits]
             fix = None if None in edits else Fix(fix.message, fix.applicability, tuple(edits))
         return replace(
             diagnostic,
-            location=self._in_cell(diagnostic.location),
-            end_location=self._in_cell(diagnostic.end_location),
+            location=self._in_cell(diagnostic.location) or diagnostic.location,
+            end_location=self._in_cell(diagnostic.end_location) or diagnostic.end_location,
             fix=fix,
-            cell=cell,
+            cell=self.numbers[index],
         )
 
-    def _in_cell(self, location: Location) -> Location:
-        return Location(self.locate(location.row)[1], location.column)
+    def _in_cell(self, location: Location) -> Location | None:
+        index, row = self.locate(location.row)
+        shifts = self.shifts[index]
+        shift = shifts[row - 1] if row <= len(shifts) else 0
+        return None if shift is None else Location(row, location.column + shift)
 
-    def _edit_in(self, cell: int, edit: Edit) -> Edit | None:
-        same_cell = all(
-            self.locate(loc.row)[0] == cell for loc in (edit.location, edit.end_location)
-        )
-        if not same_cell:
+    def _edit_in(self, index: int, edit: Edit) -> Edit | None:
+        ends = (edit.location, edit.end_location)
+        if any(self.locate(loc.row)[0] != index for loc in ends):
             return None
-        return Edit(edit.content, self._in_cell(edit.location), self._in_cell(edit.end_location))
+        start, end = self._in_cell(edit.location), self._in_cell(edit.end_location)
+        if start is None or end is None:
+            return None
+        if any(self.shifts[index]) and ("\n" in edit.content or "\r" in edit.content):
+            return None  # its later lines would miss the margin the cell was dedented by
+        return Edit(edit.content, start, end)
 
 
-def python_source(notebook: Notebook) -> tuple[str, CellMap]:
-    """The code cells joined into one module, and the map back to cells."""
+@dataclass(frozen=True)
+class Prepared:
+    """The code cells as one Python module, the map back, and what was left out."""
+
+    code: str
+    cells: CellMap
+    broken: tuple[tuple[CodeCell, SyntaxError, CellCode], ...]  # cells IPython cannot run
+    notes: tuple[str, ...]  # cells skipped, for --verbose
+
+
+def python_source(notebook: Notebook) -> Prepared:
+    """The code cells joined into one module (broken and foreign cells blank), with the map."""
     rows: list[str] = []
-    first_rows, numbers = [], []
+    first_rows, numbers, shifts = [], [], []
+    broken, notes = [], []
     for cell in notebook.cells:
-        cell_rows = python_rows(cell.source)
-        if cell_rows:
+        code = cell_code(split_rows(cell.source))
+        if code.skipped is not None:
+            notes.append(f"cell {cell.number} skipped: {code.skipped}")
+        else:
+            error = syntax_error(code.text)
+            if error is not None:
+                broken.append((cell, error, code))
+                code = CellCode(("",) * len(code.rows), code.shifts)
+        if code.rows:
             first_rows.append(len(rows) + 1)
             numbers.append(cell.number)
-            rows.extend(cell_rows)
-    return "".join(f"{row}\n" for row in rows), CellMap(tuple(first_rows), tuple(numbers))
+            shifts.append(code.shifts)
+            rows.extend(code.rows)
+    text = "".join(f"{row}\n" for row in rows)
+    cells = CellMap(tuple(first_rows), tuple(numbers), tuple(shifts))
+    return Prepared(text, cells, tuple(broken), tuple(notes))
+
+
+def _syntax_diagnostic(cell: CodeCell, error: SyntaxError, code: CellCode, filename: str):
+    """TF001 in the broken cell, at Python's position mapped back to the cell's own text."""
+    row = min(max(error.lineno or 1, 1), max(len(code.rows), 1))
+    shift = code.shifts[row - 1] if row <= len(code.shifts) else 0
+    column = max(error.offset or 1, 1) + shift if shift is not None else 1
+    location = Location(row, column)
+    message = f"syntax error: {str(error.msg).splitlines()[0] if error.msg else error}"
+    return Diagnostic("TF001", message, filename, location, location, cell=cell.number)
 
 
 def lint_notebook(source: bytes, filename: str, enabled: frozenset[str]) -> list[Diagnostic]:
     """Findings for a notebook's code cells; a broken notebook is one TF002."""
+    return list(notebook_result(source, filename, enabled).diagnostics)
+
+
+def notebook_result(source: bytes, filename: str, enabled: frozenset[str]) -> FileResult:
+    """The findings and the --verbose notes of one notebook file."""
     notebook = parse_notebook(source)
     if isinstance(notebook, str):
         reason = Unreadable(filename, notebook)
-        return [unreadable_diagnostic(reason)] if "TF002" in enabled else []
-    return _lint_cells(notebook, filename, enabled)
+        return FileResult(filename, (unreadable_diagnostic(reason),) if "TF002" in enabled else ())
+    diagnostics, notes, _ = _lint_cells(notebook, filename, enabled)
+    return FileResult(filename, tuple(diagnostics), notes=notes)
 
 
-def _lint_cells(notebook: Notebook, filename: str, enabled: frozenset[str]) -> list[Diagnostic]:
-    if not notebook.is_python:
-        return []
-    code, cells = python_source(notebook)
-    return [cells.to_cell(d) for d in lint_python(code.encode("utf-8"), filename, enabled)]
+def lint_notebook_file(source: bytes, filename: str, enabled: frozenset[str]) -> FileResult:
+    """notebook_result, never raising (a worker's entry point, like engine.lint_bytes)."""
+    return guarded(filename, lambda: notebook_result(source, filename, enabled))
+
+
+def _lint_cells(
+    notebook: Notebook, filename: str, enabled: frozenset[str]
+) -> tuple[list[Diagnostic], tuple[str, ...], frozenset[int]]:
+    """(findings, notes, numbers of the broken cells)."""
+    if notebook.language != "python":
+        return [], (f"not linted: a {notebook.language} notebook, not Python",), frozenset()
+    prepared = python_source(notebook)
+    found = [
+        prepared.cells.to_cell(d) for d in lint_python(prepared.code.encode(), filename, enabled)
+    ]
+    if "TF001" in enabled:
+        found += [_syntax_diagnostic(*broken, filename) for broken in prepared.broken]
+    broken = frozenset(cell.number for cell, _, _ in prepared.broken)
+    return sorted(found, key=lambda d: d.sort_key), prepared.notes, broken
 
 
 def fix_notebook(
@@ -204,28 +272,30 @@ def fix_notebook(
     if isinstance(notebook, str):
         remaining = lint_notebook(source, filename, enabled)
         return source, FixedText(source.decode("utf-8", "replace"), 0, remaining)
-    text = source.decode("utf-8")
-    layout = JsonLayout.of(text)
-    if layout.dumps(notebook.data) != text:
-        raise FixError("the notebook's JSON layout cannot be reproduced, so it is left as it was")
-    originally_parses = not isinstance(parse(python_source(notebook)[0]), SyntaxProblem)
-    diagnostics = _lint_cells(notebook, filename, enabled)
+    original = notebook
+    diagnostics, notes, broken = _lint_cells(notebook, filename, enabled)
     fixed = 0
     for _ in range(MAX_FIX_ROUNDS):
         notebook, applied = _apply_to_cells(notebook, diagnostics, include_unsafe)
         if applied == 0:
             break
-        if originally_parses and isinstance(parse(python_source(notebook)[0]), SyntaxProblem):
-            raise FixError("a fix produced invalid code")
+        diagnostics, notes, now_broken = _lint_cells(notebook, filename, enabled)
+        if now_broken - broken:
+            raise FixError(f"a fix produced invalid code in cell {min(now_broken - broken)}")
         fixed += applied
-        diagnostics = _lint_cells(notebook, filename, enabled)
     else:
         if any(is_applicable(d, include_unsafe) for d in diagnostics):
             raise FixError(f"fixes did not converge after {MAX_FIX_ROUNDS} rounds")
     if fixed == 0:
-        return source, FixedText(text, 0, diagnostics)
-    new_text = layout.dumps(notebook.data)
-    return new_text.encode("utf-8"), FixedText(new_text, fixed, diagnostics)
+        return source, FixedText(original.text, 0, diagnostics, notes)
+    changed = {
+        new.number: new.source
+        for old, new in zip(original.cells, notebook.cells, strict=True)
+        if new.source != old.source
+    }
+    text = rewrite_sources(original, changed)
+    data = (codecs.BOM_UTF8 if original.bom else b"") + text.encode("utf-8")
+    return data, FixedText(text, fixed, diagnostics, notes)
 
 
 def _apply_to_cells(
@@ -233,56 +303,126 @@ def _apply_to_cells(
 ) -> tuple[Notebook, int]:
     """Apply each cell's fixes to that cell's source; returns the notebook with new sources."""
     applied = 0
-    new_sources: dict[int, str] = {}
+    cells = []
     for cell in notebook.cells:
         in_cell = [d for d in diagnostics if d.cell == cell.number]
-        if not any(is_applicable(d, include_unsafe) for d in in_cell):
-            continue
-        text, count = apply_fixes(cell.source, in_cell, include_unsafe)
-        if count:
-            new_sources[cell.number] = text
+        if any(is_applicable(d, include_unsafe) for d in in_cell):
+            text, count = apply_fixes(cell.source, in_cell, include_unsafe)
             applied += count
-    if not applied:
-        return notebook, 0
-    return _with_sources(notebook, new_sources), applied
+            cell = CodeCell(cell.number, text)
+        cells.append(cell)
+    return replace(notebook, cells=tuple(cells)), applied
 
 
-def _with_sources(notebook: Notebook, new_sources: dict[int, str]) -> Notebook:
-    """A copy of the notebook with some cells' sources replaced, each stored in the form it had
-    (a list of lines, or one string)."""
-    raw_cells = list(notebook.data["cells"])
-    for number, text in new_sources.items():
-        raw = dict(raw_cells[number - 1])
-        raw["source"] = text.splitlines(keepends=True) if isinstance(raw["source"], list) else text
-        raw_cells[number - 1] = raw
-    data = {**notebook.data, "cells": raw_cells}
-    cells = tuple(
-        CodeCell(cell.number, new_sources.get(cell.number, cell.source)) for cell in notebook.cells
+# --- rewriting sources inside the JSON text ---
+
+
+def rewrite_sources(notebook: Notebook, sources: dict[int, str]) -> str:
+    """The notebook's JSON text with the `source` of the given cells (by number) replaced.
+    Everything outside those values keeps its bytes; so do the lines of a list-of-lines source
+    that the change did not touch. Raises FixError if the result does not read back as the
+    same notebook with the new sources (a bug: nothing is written then)."""
+    text = notebook.text
+    ensure_ascii = text.isascii()
+    cells = _elements(text, _member(text, _BLANKS.match(text).end(), "cells"))
+    pieces, done = [], 0
+    for number in sorted(sources):
+        start = _member(text, cells[number - 1][0], "source")
+        end = _value_end(text, start)
+        pieces += [text[done:start], _source_json(text, start, end, sources[number], ensure_ascii)]
+        done = end
+    new_text = "".join(pieces) + text[done:]
+    _check_rewrite(notebook, new_text, sources)
+    return new_text
+
+
+def _check_rewrite(notebook: Notebook, new_text: str, sources: dict[int, str]) -> None:
+    reread = parse_notebook(new_text.encode("utf-8"))
+    expected = [sources.get(cell.number, cell.source) for cell in notebook.cells]
+    if isinstance(reread, str) or [cell.source for cell in reread.cells] != expected:
+        raise FixError("the rewritten notebook did not read back as expected")
+
+
+def _value_end(text: str, start: int) -> int:
+    return _DECODER.raw_decode(text, start)[1]
+
+
+def _member(text: str, start: int, name: str) -> int:
+    """Where the value of the object's last `name` member starts (json.loads keeps the last of
+    duplicate keys, so the value linted is the one rewritten)."""
+    found = None
+    for key, value_start in _members(text, start):
+        if key == name:
+            found = value_start
+    if found is None:
+        raise FixError(f"the notebook has no `{name}` where it had one")
+    return found
+
+
+def _members(text: str, start: int) -> Iterator[tuple[str, int]]:
+    """(key, start of the value) of each member of the object starting at text[start]."""
+    at = _BLANKS.match(text, start + 1).end()
+    while text[at] != "}":
+        key, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
+        at = _BLANKS.match(text, at).end() + 1  # past the colon
+        value = _BLANKS.match(text, at).end()
+        yield key, value
+        at = _BLANKS.match(text, _value_end(text, value)).end()
+        if text[at] == ",":
+            at = _BLANKS.match(text, at + 1).end()
+
+
+def _elements(text: str, start: int) -> list[tuple[int, int]]:
+    """(start, end) of each element of the array starting at text[start]."""
+    spans = []
+    at = _BLANKS.match(text, start + 1).end()
+    while text[at] != "]":
+        end = _value_end(text, at)
+        spans.append((at, end))
+        at = _BLANKS.match(text, end).end()
+        if text[at] == ",":
+            at = _BLANKS.match(text, at + 1).end()
+    return spans
+
+
+def _source_json(text: str, start: int, end: int, new: str, ensure_ascii: bool) -> str:
+    """The JSON for a cell's new source, in the form the old one had (a string, or a list of
+    lines whose untouched items keep their exact text and separators)."""
+    items = _elements(text, start) if text[start] == "[" else None
+    if items is None:
+        return json.dumps(new, ensure_ascii=ensure_ascii)
+    if not items:
+        return json.dumps(_split_lines(new), ensure_ascii=ensure_ascii)
+    old_lines = [json.loads(text[a:b]) for a, b in items]
+    head, middle, tail = _changed_lines(old_lines, new)
+    raw = [text[a:b] for a, b in items[:head]]
+    raw += [json.dumps(line, ensure_ascii=ensure_ascii) for line in _split_lines(middle)]
+    raw += [text[a:b] for a, b in items[len(items) - tail :]]
+    separator = (
+        text[items[0][1] : items[1][0]] if len(items) > 1 else "," + text[start + 1 : items[0][0]]
     )
-    return Notebook(data, cells, notebook.is_python)
+    if not raw:
+        return "[]"
+    return text[start : items[0][0]] + separator.join(raw) + text[items[-1][1] : end]
 
 
-@dataclass(frozen=True)
-class JsonLayout:
-    """How a notebook file was serialized, so a rewrite matches it byte for byte elsewhere.
+def _changed_lines(old_lines: list[str], new: str) -> tuple[int, str, int]:
+    """(lines kept at the start, the new text between, lines kept at the end): the kept lines
+    lie wholly in the text the old and new sources share at their start and end."""
+    old = "".join(old_lines)
+    prefix = common_prefix(old, new)
+    suffix = min(common_prefix(old[::-1], new[::-1]), min(len(old), len(new)) - prefix)
+    head, start = 0, 0
+    while head < len(old_lines) and start + len(old_lines[head]) <= prefix:
+        start += len(old_lines[head])
+        head += 1
+    tail, stop = 0, len(old)
+    while tail < len(old_lines) - head and stop - len(old_lines[-1 - tail]) >= len(old) - suffix:
+        stop -= len(old_lines[-1 - tail])
+        tail += 1
+    return head, new[start : len(new) - (len(old) - stop)], tail
 
-    Jupyter and nbformat write `json.dumps(indent=1, ensure_ascii=False)` plus a newline;
-    other tools indent differently or escape non-ASCII; all of it is read off the file.
-    """
 
-    indent: str | None
-    ensure_ascii: bool
-    trailing_newline: bool
-
-    @classmethod
-    def of(cls, text: str) -> JsonLayout:
-        match = re.match(r"\s*[{\[]\r?\n([ \t]*)", text)
-        return cls(
-            indent=match.group(1) if match else None,
-            ensure_ascii=text.isascii(),
-            trailing_newline=text.endswith("\n"),
-        )
-
-    def dumps(self, data: Any) -> str:
-        text = json.dumps(data, indent=self.indent, ensure_ascii=self.ensure_ascii)
-        return text + "\n" if self.trailing_newline else text
+def _split_lines(text: str) -> list[str]:
+    """Lines as Jupyter stores them, split after each \\n only (never at \\f or U+2028)."""
+    return re.findall(r"[^\n]*\n|[^\n]+", text)

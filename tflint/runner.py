@@ -32,6 +32,7 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[tuple[str, str]] = field(default_factory=list)
     tracebacks: dict[str, str] = field(default_factory=dict)  # filename → traceback (--verbose)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (filename, note), --verbose
     files: int = 0
     fixed: int = 0
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (filename, diff), --diff only
@@ -56,6 +57,7 @@ class RunResult:
             self.tracebacks[outcome.filename] = outcome.traceback
         if outcome.not_analysed is not None:
             self.not_analysed.append((outcome.filename, outcome.not_analysed))
+        self.notes.extend((outcome.filename, note) for note in outcome.notes)
 
     def finish(self) -> RunResult:
         self.diagnostics.sort(key=lambda d: d.sort_key)
@@ -63,6 +65,7 @@ class RunResult:
         self.diffs.sort()
         self.file_errors.sort()
         self.not_analysed.sort()
+        self.notes.sort()
         return self
 
 
@@ -140,7 +143,8 @@ def _cacheable(outcome: FileResult | FileFix) -> bool:
         if outcome.fixed or outcome.diff or outcome.write_error:
             return False
         outcome = outcome.result
-    return outcome.internal_error is None and outcome.not_analysed is None
+    # The cache keeps findings only: a result with --verbose notes is linted afresh.
+    return outcome.internal_error is None and outcome.not_analysed is None and not outcome.notes
 
 
 def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResult | FileFix]]:

@@ -12,7 +12,7 @@ from tflint.diagnostics import FileFix, FileResult
 from tflint.engine import lint_bytes, lint_source
 from tflint.files import Unreadable, unreadable_diagnostic
 from tflint.fixes import fix_file, fix_source
-from tflint.notebooks import fix_notebook, is_notebook, lint_notebook
+from tflint.notebooks import fix_notebook, is_notebook, lint_notebook, lint_notebook_file
 
 if TYPE_CHECKING:
     from tflint.runner import Job
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 def run_job(job: Job) -> FileResult | FileFix:
     """The worker function (module level, so forkserver or spawn workers can import it)."""
     if is_notebook(job.filename):
+        if job.fix is None:
+            return lint_notebook_file(job.source, job.filename, job.enabled)
         lint, fixer = lint_notebook, fix_notebook
     else:
         lint, fixer = lint_source, fix_source

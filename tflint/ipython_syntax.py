@@ -174,6 +174,7 @@ class _Found:
         end = _end_of_continued_line(rows, self.row)
         text = _assemble(rows, self.row, self.column, end)
         head = rows[self.row][: self.column]
+        call: str | None
         if self.kind == "magic-assign":
             name, _, args = text[1:].partition(" ")
             call = f"get_ipython().run_line_magic({name!r}, {args!r})"
@@ -181,8 +182,8 @@ class _Found:
             call = f"get_ipython().getoutput({text[1:]!r})"
         else:
             call = _escaped_call(text)
-            if call is None:
-                return False
+        if call is None:
+            return False
         _replace(rows, shifts, self.row, end, head + call)
         return True
 

@@ -34,7 +34,6 @@ from tflint.ipython_syntax import CellCode, cell_code, common_prefix, syntax_err
 
 NOTEBOOK_SUFFIX = ".ipynb"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_BLANKS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
@@ -156,7 +155,8 @@ class CellMap:
         fix = diagnostic.fix
         if fix is not None:
             edits = [self._edit_in(index, edit) for edit in fix.edits]
-            fix = None if None in edits else Fix(fix.message, fix.applicability, tuple(edits))
+            mapped = tuple(edit for edit in edits if edit is not None)
+            fix = Fix(fix.message, fix.applicability, mapped) if len(mapped) == len(edits) else None
         return replace(
             diagnostic,
             location=self._in_cell(diagnostic.location) or diagnostic.location,
@@ -324,7 +324,7 @@ def rewrite_sources(notebook: Notebook, sources: dict[int, str]) -> str:
     same notebook with the new sources (a bug: nothing is written then)."""
     text = notebook.text
     ensure_ascii = text.isascii()
-    cells = _elements(text, _member(text, _BLANKS.match(text).end(), "cells"))
+    cells = _elements(text, _member(text, _skip_blanks(text, 0), "cells"))
     pieces, done = [], 0
     for number in sorted(sources):
         start = _member(text, cells[number - 1][0], "source")
@@ -341,6 +341,13 @@ def _check_rewrite(notebook: Notebook, new_text: str, sources: dict[int, str]) -
     expected = [sources.get(cell.number, cell.source) for cell in notebook.cells]
     if isinstance(reread, str) or [cell.source for cell in reread.cells] != expected:
         raise FixError("the rewritten notebook did not read back as expected")
+
+
+def _skip_blanks(text: str, at: int) -> int:
+    """The index of the first non-whitespace character (JSON's whitespace) from `at` on."""
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
 
 
 def _value_end(text: str, start: int) -> int:
@@ -361,27 +368,27 @@ def _member(text: str, start: int, name: str) -> int:
 
 def _members(text: str, start: int) -> Iterator[tuple[str, int]]:
     """(key, start of the value) of each member of the object starting at text[start]."""
-    at = _BLANKS.match(text, start + 1).end()
+    at = _skip_blanks(text, start + 1)
     while text[at] != "}":
         key, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
-        at = _BLANKS.match(text, at).end() + 1  # past the colon
-        value = _BLANKS.match(text, at).end()
+        at = _skip_blanks(text, at) + 1  # past the colon
+        value = _skip_blanks(text, at)
         yield key, value
-        at = _BLANKS.match(text, _value_end(text, value)).end()
+        at = _skip_blanks(text, _value_end(text, value))
         if text[at] == ",":
-            at = _BLANKS.match(text, at + 1).end()
+            at = _skip_blanks(text, at + 1)
 
 
 def _elements(text: str, start: int) -> list[tuple[int, int]]:
     """(start, end) of each element of the array starting at text[start]."""
     spans = []
-    at = _BLANKS.match(text, start + 1).end()
+    at = _skip_blanks(text, start + 1)
     while text[at] != "]":
         end = _value_end(text, at)
         spans.append((at, end))
-        at = _BLANKS.match(text, end).end()
+        at = _skip_blanks(text, end)
         if text[at] == ",":
-            at = _BLANKS.match(text, at + 1).end()
+            at = _skip_blanks(text, at + 1)
     return spans
 
 

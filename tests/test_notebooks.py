@@ -307,6 +307,22 @@ def test_indented_cell_is_dedented_and_positions_stay_in_the_cell_text(workdir: 
     ]
 
 
+def test_cell_only_older_ipython_dedents_is_read_that_way(workdir: Path) -> None:
+    """IPython 7 and 8 (Colab's) cut the first row's indent from the rows that start with it;
+    IPython 9 cuts only a margin every row shares. A cell that runs under the older rule is
+    not a syntax error."""
+    write(
+        workdir / "nb.ipynb",
+        new_code_cell("import tensorflow as tf"),
+        new_code_cell(" @tf.function\n def step(x):\n     print(x)\n     return x\nstep(1)"),
+    )
+    code, output = tflint("nb.ipynb", "--output-format", "json")
+    assert code == 1
+    assert [(d["code"], d["cell"], d["location"]) for d in json.loads(output)] == [
+        ("TF101", 2, {"row": 3, "column": 6})
+    ]
+
+
 def test_fix_in_an_indented_cell_edits_the_right_columns(workdir: Path) -> None:
     path = write(
         workdir / "nb.ipynb",

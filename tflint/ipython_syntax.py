@@ -21,6 +21,7 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Cell magics whose body IPython runs as Python code of this kernel (each transforms the body
@@ -76,21 +77,34 @@ def syntax_error(text: str) -> SyntaxError | None:
 
 
 def cell_code(rows: list[str]) -> CellCode:
-    """The Python IPython runs for a cell given as rows (without line breaks)."""
+    """The Python IPython runs for a cell given as rows (without line breaks).
+
+    IPython 9 dedents a cell by the margin all its rows share; IPython 7 and 8 (still what
+    Colab runs) cut the first row's indent from the rows that start with it. A cell that only
+    the older rule makes Python (an indented statement followed by an unindented one) runs
+    there, so it is read that way rather than reported."""
     if compiles("".join(f"{row}\n" for row in rows)):
         return CellCode(tuple(rows), (0,) * len(rows))  # plain Python: IPython changes nothing
-    return _transform(list(rows), [0] * len(rows))
+    code = _transform(list(rows), [0] * len(rows), _dedent)
+    if code.skipped is None and not compiles(code.text):
+        older = _transform(list(rows), [0] * len(rows), _dedent_first_indent)
+        if compiles(older.text):
+            return older
+    return code
 
 
-def _transform(rows: list[str], shifts: list[int | None]) -> CellCode:
+Dedent = Callable[[list[str], list[int | None], int], None]
+
+
+def _transform(rows: list[str], shifts: list[int | None], dedent: Dedent) -> CellCode:
     first = next((i for i, row in enumerate(rows) if row.strip()), None)
     if first is None:
         return CellCode(tuple(rows), tuple(shifts))
-    _dedent(rows, shifts, first)
+    dedent(rows, shifts, first)
     if _strip_prompts(rows, shifts, first):
-        _dedent(rows, shifts, first)
+        dedent(rows, shifts, first)
     if rows[first].startswith("%%") and not re.match(r"%%\w+\?", rows[first]):
-        return _cell_magic(rows, shifts, first)
+        return _cell_magic(rows, shifts, first, dedent)
     _token_transforms(rows, shifts)
     return CellCode(tuple(rows), tuple(shifts))
 
@@ -110,6 +124,17 @@ def _dedent(rows: list[str], shifts: list[int | None], start: int) -> None:
             if rows[i]:
                 rows[i] = rows[i][margin:]
                 shifts[i] = _shifted(shifts[i], margin)
+
+
+def _dedent_first_indent(rows: list[str], shifts: list[int | None], start: int) -> None:
+    """IPython 7 and 8's leading_indent: the first row's indent is cut from every row that
+    starts with it."""
+    indent = rows[start][: len(rows[start]) - len(rows[start].lstrip(" \t"))]
+    if indent:
+        for i in range(start, len(rows)):
+            if rows[i].startswith(indent):
+                rows[i] = rows[i][len(indent) :]
+                shifts[i] = _shifted(shifts[i], len(indent))
 
 
 def _shifted(shift: int | None, more: int) -> int | None:
@@ -134,10 +159,10 @@ def _strip_prompts(rows: list[str], shifts: list[int | None], first: int) -> boo
     return True
 
 
-def _cell_magic(rows: list[str], shifts: list[int | None], first: int) -> CellCode:
+def _cell_magic(rows: list[str], shifts: list[int | None], first: int, dedent: Dedent) -> CellCode:
     name = rows[first][2:].rstrip().partition(" ")[0]
     if name in PYTHON_CELL_MAGICS:  # the body runs as Python, transformed again
-        body = _transform(rows[first + 1 :], shifts[first + 1 :])
+        body = _transform(rows[first + 1 :], shifts[first + 1 :], dedent)
         blank = [""] * (first + 1)
         return CellCode((*blank, *body.rows), (*[None] * (first + 1), *body.shifts), body.skipped)
     return CellCode(("",) * len(rows), (None,) * len(rows), f"`%%{name}` cell (not Python)")

@@ -22,7 +22,7 @@ import io
 import re
 import tokenize
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Cell magics whose body IPython runs as Python code of this kernel (each transforms the body
 # again: `%%time` and `%%timeit` through `transform_cell`, `%%capture` and `%%prun` through
@@ -48,6 +48,7 @@ class CellCode:
     rows: tuple[str, ...]
     shifts: tuple[int | None, ...]
     skipped: str | None = None
+    compiles: bool = False  # known to compile (not known: check)
 
     @property
     def text(self) -> str:
@@ -84,12 +85,12 @@ def cell_code(rows: list[str]) -> CellCode:
     the older rule makes Python (an indented statement followed by an unindented one) runs
     there, so it is read that way rather than reported."""
     if compiles("".join(f"{row}\n" for row in rows)):
-        return CellCode(tuple(rows), (0,) * len(rows))  # plain Python: IPython changes nothing
+        return CellCode(tuple(rows), (0,) * len(rows), compiles=True)  # IPython changes nothing
     code = _transform(list(rows), [0] * len(rows), _dedent)
     if code.skipped is None and not compiles(code.text):
         older = _transform(list(rows), [0] * len(rows), _dedent_first_indent)
         if compiles(older.text):
-            return older
+            return replace(older, compiles=True)
     return code
 
 

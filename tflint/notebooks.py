@@ -203,7 +203,7 @@ def python_source(notebook: Notebook) -> Prepared:
         if code.skipped is not None:
             notes.append(f"cell {cell.number} skipped: {code.skipped}")
         else:
-            error = syntax_error(code.text)
+            error = None if code.compiles else syntax_error(code.text)
             if error is not None:
                 broken.append((cell, error, code))
                 code = CellCode(("",) * len(code.rows), code.shifts)
@@ -217,7 +217,9 @@ def python_source(notebook: Notebook) -> Prepared:
     return Prepared(text, cells, tuple(broken), tuple(notes))
 
 
-def _syntax_diagnostic(cell: CodeCell, error: SyntaxError, code: CellCode, filename: str):
+def _syntax_diagnostic(
+    cell: CodeCell, error: SyntaxError, code: CellCode, filename: str
+) -> Diagnostic:
     """TF001 in the broken cell, at Python's position mapped back to the cell's own text."""
     row = min(max(error.lineno or 1, 1), max(len(code.rows), 1))
     shift = code.shifts[row - 1] if row <= len(code.shifts) else 0

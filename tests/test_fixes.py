@@ -91,6 +91,38 @@ def test_import_is_added_once_after_docstring_and_future_imports() -> None:
     )
 
 
+def test_import_goes_above_the_decorator_of_a_first_decorated_def() -> None:
+    """The import goes before the first statement; a decorated def starts at its decorator
+    (before, it went between the decorator and `def`, and the fix was refused as invalid)."""
+    source = dedent(
+        '''
+        """Module docstring."""
+
+
+        @tf.function
+        def scale(x):
+            return x
+
+
+        ds = tf.data.Dataset.range(3).map(lambda i: print(i) or i)
+        '''
+    )
+    assert fixed(source) == dedent(
+        '''
+        """Module docstring."""
+
+
+        import tensorflow as tf
+        @tf.function
+        def scale(x):
+            return x
+
+
+        ds = tf.data.Dataset.range(3).map(lambda i: tf.print(i) or i)
+        '''
+    )
+
+
 def test_numpy_dtype_leak_gets_dtype_only_with_unsafe_fixes() -> None:
     source = dedent(
         """

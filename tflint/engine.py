@@ -250,7 +250,9 @@ def _import_row(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) 
             and small.module.value == "__future__"
         )
         if not (is_docstring or is_future):
-            row = positions[statement].start.line
+            # A decorated def or class starts at its first decorator, not at `def`/`class`.
+            decorators = getattr(statement, "decorators", ())
+            row = positions[decorators[0] if decorators else statement].start.line
             break
     return Location(row, 1)
 

@@ -18,7 +18,7 @@ import pytest
 from tflint.diagnostics import Diagnostic, Location
 from tflint.engine import lint_source
 from tflint.rules import RULES
-from tflint.verify import Verifier, VerifyError, verify_diagnostics
+from tflint.verify import Verifier, VerifierUnavailable, VerifyError, verify_diagnostics
 
 pytestmark = pytest.mark.verify
 
@@ -48,8 +48,9 @@ EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file
 # the flagged line).
 NOT_OBSERVABLE = {
     # tf.io.read_file is an op that runs on every call; freezing a constant path can only be
-    # seen by changing the file between calls, which the verifier does not do
-    ("TF102", "read_config", "read_file"): "the verifier never writes",
+    # seen by changing the file between calls, which the verifier does not do; and the file is
+    # written only by the __main__ block, which the verifier never runs
+    ("TF102", "read_config", "read_file"): "no inputs could be built",
     ("TF102", "read_labels", "read_file"): "no inputs could be built",
     # the kernel's add_weight raises first, so the bias line is never reached
     ("TF302", "SimpleDense.call", 'name="bias"'): "no inputs could be built",
@@ -322,21 +323,29 @@ def test_gpu_without_a_gpu_is_a_usage_error() -> None:
         )
 
 
-def test_an_interpreter_without_tensorflow_is_a_usage_error() -> None:
+def test_a_verifier_that_cannot_start_leaves_the_findings_unverifiable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No TensorFlow (or no interpreter at all): the lint findings are still reported, each
+    `unverifiable` with the reason, and a warning says so."""
     base = Path(sys.base_prefix) / "bin" / "python3"
     if subprocess.run([base, "-c", "import tensorflow"], capture_output=True).returncode == 0:
         pytest.skip("the base interpreter has TensorFlow")
     noisy = DATA / "noisy.py"
-    with pytest.raises(VerifyError, match="cannot import TensorFlow"):
-        verify_diagnostics(
-            [finding(noisy, line_of(noisy, "# expect: TF101"), "shout")], python=str(base), jobs=1
-        )
-    with pytest.raises(VerifyError, match="cannot run"):
-        verify_diagnostics(
-            [finding(noisy, line_of(noisy, "# expect: TF101"), "shout")],
-            python="/nonexistent/python",
-            jobs=1,
-        )
+    shout = finding(noisy, line_of(noisy, "# expect: TF101"), "shout")
+    (result,) = verify_diagnostics([shout], python=str(base), jobs=1)
+    assert result.verification is not None
+    assert result.verification.status == "unverifiable"
+    assert "cannot import TensorFlow: ModuleNotFoundError" in result.verification.evidence
+    assert "install TensorFlow in that environment" in result.verification.evidence
+    assert "warning: --verify could not start" in capsys.readouterr().err
+    (result,) = verify_diagnostics([shout], python="/nonexistent/python", jobs=1)
+    assert result.verification is not None
+    assert result.verification.evidence == (
+        "cannot run /nonexistent/python: No such file or directory"
+    )
+    with pytest.raises(VerifierUnavailable, match="cannot import TensorFlow"):
+        Verifier(python=str(base), jobs=1)
 
 
 def test_unknown_device_is_a_usage_error() -> None:

@@ -42,6 +42,7 @@ class Options:
     verify: bool = False
     device: str = "auto"
     verify_timeout: float = 60.0
+    verify_total_timeout: float = 600.0
     python: str | None = None
     verbose: bool = False
     fix: bool = False
@@ -148,8 +149,9 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def _run(options: Options) -> int:
+    sources: dict[str, str] = {}  # what --verify runs in place of a file: the text given
     try:
-        result, before = _lint(options)
+        result, before = _lint(options, sources)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -159,7 +161,7 @@ def _run(options: Options) -> int:
     if fix is not None and not fix.write:
         return _show_diffs(result, options)
     if options.verify and result.diagnostics:
-        verified = _verify(result, options)
+        verified = _verify(result, options, sources)
         if verified is not None:
             return verified
     if not write_stdout(lambda: show_report(result, options, before=before)):
@@ -167,12 +169,15 @@ def _run(options: Options) -> int:
     return exit_code(result, options)
 
 
-def _lint(options: Options) -> tuple[RunResult, RunResult | None]:
-    """The run's result, and with --show-fixes and --fix the findings before fixing."""
+def _lint(options: Options, sources: dict[str, str]) -> tuple[RunResult, RunResult | None]:
+    """The run's result, and with --show-fixes and --fix the findings before fixing. A named
+    stdin's text goes into `sources` (--verify verifies it, not the file on disk)."""
     config = configuration(options)
     fix = fix_mode(options)
     if options.paths == ("-",):
         stdin = sys.stdin.buffer.read()
+        if options.stdin_filename:
+            sources[_stdin_path(options)] = stdin.decode("utf-8", "replace")
         return lint_stdin(stdin, _stdin_path(options), config, fix), None
     paths = [Path(p) for p in (options.paths or (".",))]
     before = None
@@ -232,7 +237,7 @@ def _show_diffs(result: RunResult, options: Options) -> int:
     return EXIT_FINDINGS if result.diffs and not options.exit_zero else EXIT_CLEAN
 
 
-def _verify(result: RunResult, options: Options) -> int | None:
+def _verify(result: RunResult, options: Options, sources: dict[str, str]) -> int | None:
     from tflint.verify import VerifyError, verify_diagnostics  # imports TF lazily
 
     try:
@@ -240,7 +245,10 @@ def _verify(result: RunResult, options: Options) -> int | None:
             result.diagnostics,
             device=options.device,
             timeout=options.verify_timeout,
+            total_timeout=options.verify_total_timeout,
             python=options.python,
+            sources=sources,
+            verbose=options.verbose,
         )
     except VerifyError as error:
         print(f"error: {error}", file=sys.stderr)

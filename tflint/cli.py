@@ -118,6 +118,13 @@ class _Command(click.Command):
     show_default=True,
     help="Seconds allowed per verified function.",
 )
+@click.option(
+    "--verify-total-timeout",
+    type=click.FloatRange(min=1.0),
+    default=600.0,
+    show_default=True,
+    help="Seconds allowed for the whole --verify run.",
+)
 @click.option("--python", "python", help="Interpreter (with TensorFlow) that --verify runs.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place; report what remains.")
 @click.option(
@@ -155,6 +162,7 @@ def main(
     verify: bool,
     device: str,
     verify_timeout: float,
+    verify_total_timeout: float,
     python: str | None,
     verbose: bool,
     fix: bool,
@@ -183,6 +191,7 @@ def main(
             verify=verify,
             device=device,
             verify_timeout=verify_timeout,
+            verify_total_timeout=verify_total_timeout,
             python=python,
             verbose=verbose,
             fix=fix,

@@ -1,44 +1,63 @@
 """`--verify`: trace flagged code for real and attach a verdict to every finding.
 
-This package's parent side (this module and `pool`) never imports TensorFlow or user code; the
-worker side (`worker`, `observe`, `target`, `inputs`, `compare`, `pattern`, `group`, `probes`)
-runs only in child processes. Findings are grouped by (file, symbol): one request per group,
-so one import and one eager/graph comparison serve every finding in a function, and the
-per-function timeout applies to the group.
+This package's parent side (this module, `pool`, `protocol`, `sandbox`) never imports
+TensorFlow or user code; the worker side (`worker`, `observe`, `target`, `inputs`, `compare`,
+`pattern`, `group`, `verdicts`) runs only in isolated child processes (see `sandbox`).
+Findings are grouped by (file, symbol): one request per group, so one import and one
+eager/graph comparison serve every finding in a function, and the per-function timeout applies
+to the group; a total deadline bounds the whole run.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tflint.diagnostics import Diagnostic, Verification
-from tflint.verify.pool import Pool, WorkerError
+from tflint.verify.pool import Limits, Lost, Pool, WorkerError
+from tflint.verify.protocol import Answer, Finding, Request, Stage, Status
 
 DEFAULT_MEMORY = 8 << 30
+DEFAULT_TOTAL_TIMEOUT = 600.0
 DEVICES = ("auto", "cpu", "gpu")
+Progress = Callable[[int, int, str], None]  # findings done, findings in all, what runs now
 
 
 class VerifyError(Exception):
-    """A usage problem the CLI reports with exit code 2 (no GPU for `--device gpu`, a
-    `--python` without TensorFlow)."""
+    """A usage problem the CLI reports with exit code 2 (no GPU for `--device gpu`, an
+    unknown device)."""
+
+
+class VerifierUnavailable(VerifyError):
+    """No worker could start (no TensorFlow, a broken `--python`): the lint findings are
+    still reported, each `unverifiable` with this reason."""
 
 
 def _unverifiable(reason: str) -> Verification:
-    return Verification("unverifiable", reason)
+    return Verification(Status.UNVERIFIABLE, reason)
 
 
-def _skip_reason(diagnostic: Diagnostic) -> str | None:
+def _skip_reason(diagnostic: Diagnostic, sources: dict[str, str]) -> str | None:
     """Why a finding cannot be sent to a worker at all, or None."""
     if diagnostic.code in ("TF001", "TF002"):
         return "the file cannot be parsed or read, so it cannot be imported"
     if diagnostic.cell is not None:
         return "notebook cells are not imported by the verifier"
+    if _resolved(diagnostic.filename) in sources:
+        return None
+    if diagnostic.filename == "-":
+        return "stdin is verified only when named: --stdin-filename NAME.py"
     path = Path(diagnostic.filename)
     if path.suffix != ".py" or not path.is_file():
         return "only Python files on disk can be imported"
     return None
+
+
+def _resolved(filename: str) -> str:
+    return str(Path(filename).resolve())
 
 
 def _pick_device(device: str, gpus: list[str], python: str) -> str:
@@ -58,58 +77,93 @@ class Verifier:
         python: str | None = None,
         jobs: int | None = None,
         memory: int = DEFAULT_MEMORY,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         if device not in DEVICES:
             raise VerifyError(f"unknown device {device!r}: use one of {', '.join(DEVICES)}")
         self.timeout = timeout
+        self.total_timeout = total_timeout
         self.seconds: list[float] = []  # worker time per (file, symbol) group, for benchmarks
+        self.timings: list[tuple[Diagnostic, float]] = []  # per finding, its group's time
+        # CPU seconds a worker may use over its life: the whole run on every core, and a margin
+        cpu = int(max(timeout, total_timeout) * (os.cpu_count() or 1)) + 120
         try:
-            self._pool = Pool(python, jobs or min(2, os.cpu_count() or 1), memory)
+            self._pool = Pool(python, jobs or min(2, os.cpu_count() or 1), Limits(memory, cpu))
         except WorkerError as exc:
-            raise VerifyError(str(exc)) from exc
+            raise VerifierUnavailable(str(exc)) from exc
         try:
             self.device = _pick_device(device, self._pool.hello.gpus, self._pool.python)
         except VerifyError:
             self._pool.close()
             raise
 
+    @property
+    def protections(self) -> list[str]:
+        """The isolation the first worker reported (for --verbose)."""
+        return self._pool.hello.protections
+
     def verify(
-        self, diagnostics: list[Diagnostic], timeout: float | None = None
+        self,
+        diagnostics: list[Diagnostic],
+        timeout: float | None = None,
+        *,
+        sources: dict[str, str] | None = None,
+        progress: Progress | None = None,
+        total_timeout: float | None = None,
     ) -> list[Diagnostic]:
-        """The same diagnostics, in the same order, each with `.verification` set."""
+        """The same diagnostics, in the same order, each with `.verification` set. `sources`
+        maps a finding's filename to the text to verify in place of the file (stdin);
+        `timeout` and `total_timeout` override the verifier's for this batch."""
+        sources = {_resolved(name): text for name, text in (sources or {}).items()}
         verdicts: list[Verification | None] = [None] * len(diagnostics)
-        groups = _groups(diagnostics, verdicts)
+        groups = _groups(diagnostics, verdicts, sources)
         keys = sorted(groups, key=lambda k: (k[0], k[1] or ""))
         requests = [
-            _request(file, symbol, [diagnostics[i] for i in groups[(file, symbol)]], self.device)
+            _request(
+                file, symbol, [diagnostics[i] for i in groups[(file, symbol)]], self.device, sources
+            )
             for file, symbol in keys
         ]
+        total, finished = sum(len(m) for m in groups.values()), 0
 
         # A module whose import hangs or crashes the worker would do it again for each of its
         # functions: its other requests get the same answer without a worker.
-        broken_imports: dict[str, str] = {}
+        broken_imports: dict[str, Lost] = {}
 
-        def known(index: int) -> dict[str, Any] | None:
-            reason = broken_imports.get(keys[index][0])
-            return None if reason is None else {"lost": reason}
+        def known(index: int) -> Lost | None:
+            lost = broken_imports.get(keys[index][0])
+            if lost is None and progress is not None:
+                progress(finished, total, _label(keys[index]))
+            return lost
 
-        def done(index: int, answer: dict[str, Any]) -> None:
-            if "seconds" in answer:
-                self.seconds.append(answer["seconds"])
-            if answer.get("lost", "").endswith("while importing the module"):
-                broken_imports[keys[index][0]] = answer["lost"]
+        def done(index: int, answer: Answer | Lost) -> None:
+            nonlocal finished
             members = groups[keys[index]]
-            results = answer.get("results") or [
-                {"status": "unverifiable", "evidence": answer["lost"]}
-            ] * len(members)
-            device = answer.get("device", self.device)  # where ops landed, as the worker saw
-            for member, result in zip(members, results, strict=True):
-                verdicts[member] = Verification(result["status"], result["evidence"], device)
+            if isinstance(answer, Lost):
+                if answer.stage is Stage.IMPORTING:
+                    broken_imports[keys[index][0]] = answer
+                verifications = [_unverifiable(answer.reason)] * len(members)
+            else:
+                self.seconds.append(answer.seconds)
+                self.timings.extend(
+                    (diagnostics[m], answer.seconds / len(members)) for m in members
+                )
+                # the device ops landed on, as the worker saw
+                verifications = [
+                    Verification(r.status, r.evidence, answer.device) for r in answer.results
+                ]
+            for member, verification in zip(members, verifications, strict=True):
+                verdicts[member] = verification
+            finished += len(members)
+            if progress is not None:
+                progress(finished, total, "")
 
+        deadline = time.monotonic() + (total_timeout or self.total_timeout)
         try:
-            self._pool.map(requests, timeout or self.timeout, done, known)
+            self._pool.map(requests, timeout or self.timeout, done, known, deadline)
         except WorkerError as exc:
-            raise VerifyError(f"the verifier could not restart a worker: {exc}") from exc
+            reason = f"the verifier could not restart a worker: {exc}"
+            verdicts = [v or _unverifiable(reason) for v in verdicts]
         return [
             d.with_verification(v or _unverifiable("not verified"))
             for d, v in zip(diagnostics, verdicts, strict=True)
@@ -125,19 +179,33 @@ class Verifier:
         self.close()
 
 
+def _label(key: tuple[str, str | None]) -> str:
+    return f"{Path(key[0]).name}: {key[1] or 'module-level code'}"
+
+
 def _groups(
-    diagnostics: list[Diagnostic], verdicts: list[Verification | None]
+    diagnostics: list[Diagnostic],
+    verdicts: list[Verification | None],
+    sources: dict[str, str],
 ) -> dict[tuple[str, str | None], list[int]]:
     """Findings by (file, symbol); those that cannot be sent get their verdict right away."""
     groups: dict[tuple[str, str | None], list[int]] = {}
     for index, diagnostic in enumerate(diagnostics):
-        reason = _skip_reason(diagnostic)
+        reason = _skip_reason(diagnostic, sources)
         if reason:
             verdicts[index] = _unverifiable(reason)
         else:
-            key = (str(Path(diagnostic.filename).resolve()), diagnostic.symbol)
+            key = (_resolved(diagnostic.filename), diagnostic.symbol)
             groups.setdefault(key, []).append(index)
     return groups
+
+
+def _terminal_progress(done: int, total: int, current: str) -> None:
+    """`verifying 3/20: train.py: train_step` on one rewritten stderr line."""
+    text = f"verifying {done}/{total}" + (f": {current}" if current else "")
+    end = "\n" if done == total and not current else ""
+    sys.stderr.write(f"\r\x1b[K{text[:100]}{end}")
+    sys.stderr.flush()
 
 
 def verify_diagnostics(
@@ -148,32 +216,57 @@ def verify_diagnostics(
     python: str | None = None,
     jobs: int | None = None,
     memory: int = DEFAULT_MEMORY,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+    sources: dict[str, str] | None = None,
+    verbose: bool = False,
 ) -> list[Diagnostic]:
     """The same diagnostics, in the same order, each with `.verification` set (the API the
-    CLI's `--verify` calls). Workers start only when some finding can be imported."""
-    if all(_skip_reason(d) for d in diagnostics):
-        return [d.with_verification(_unverifiable(_skip_reason(d) or "")) for d in diagnostics]
-    with Verifier(
-        device=device, timeout=timeout, python=python, jobs=jobs, memory=memory
-    ) as verifier:
-        return verifier.verify(diagnostics)
+    CLI's `--verify` calls). Workers start only when some finding can be imported. When none
+    can start, every finding is `unverifiable` with the reason (and a warning says it on
+    stderr): the lint findings are reported as without --verify. Progress goes to stderr when
+    it is a terminal; with `verbose`, the isolation in place and the time per finding."""
+    sources = {_resolved(name): text for name, text in (sources or {}).items()}
+    if all(_skip_reason(d, sources) for d in diagnostics):
+        return [
+            d.with_verification(_unverifiable(_skip_reason(d, sources) or "")) for d in diagnostics
+        ]
+    try:
+        verifier = Verifier(
+            device=device,
+            timeout=timeout,
+            python=python,
+            jobs=jobs,
+            memory=memory,
+            total_timeout=total_timeout,
+        )
+    except VerifierUnavailable as exc:
+        print(f"warning: --verify could not start: {exc}", file=sys.stderr)
+        return [d.with_verification(_unverifiable(str(exc))) for d in diagnostics]
+    with verifier:
+        if verbose:
+            print(f"verify: isolation: {', '.join(verifier.protections)}", file=sys.stderr)
+        progress = _terminal_progress if sys.stderr.isatty() else None
+        results = verifier.verify(diagnostics, sources=sources, progress=progress)
+    if verbose:
+        for diagnostic, seconds in verifier.timings:
+            print(
+                f"verify: {diagnostic.filename}:{diagnostic.location.row}: "
+                f"{diagnostic.code} {seconds:.2f} s",
+                file=sys.stderr,
+            )
+    return results
 
 
 def _request(
-    file: str, symbol: str | None, members: list[Diagnostic], device: str
-) -> dict[str, Any]:
-    return {
-        "file": file,
-        "symbol": symbol,
-        "device": f"/{device}",
-        "findings": [
-            {
-                "code": d.code,
-                "row": d.location.row,
-                "column": d.location.column,
-                "end_row": d.end_location.row,
-                "end_column": d.end_location.column,
-            }
-            for d in members
-        ],
-    }
+    file: str,
+    symbol: str | None,
+    members: list[Diagnostic],
+    device: str,
+    sources: dict[str, str],
+) -> Request:
+    findings = [
+        Finding(d.code, start.row, start.column, end.row, end.column)
+        for d in members
+        for start, end in [(d.location, d.end_location)]
+    ]
+    return Request(file, symbol, f"/{device}", findings, sources.get(file))

@@ -5,12 +5,20 @@ Nothing here guesses a value the user did not write: example-call arguments are 
 own expressions, evaluated in the module's namespace (names assigned earlier in the same block
 are evaluated first, from their own right-hand sides), and a generic candidate is only used once
 it has run eagerly without an error (the caller checks that).
+
+Nothing here runs a statement either, and an expression is evaluated only when it can be read
+statically as data: literals and containers, names, attributes, arithmetic, and calls of
+constructors — the TensorFlow/Keras/NumPy/builtin ones on an allow-list, and classes and
+functions the user's own files define (the code under verification). `f(os.remove(p))` in a
+`__main__` block, or inside a function never called, is refused, never run.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,11 +112,245 @@ class Scope(dict[str, Any]):
         return value
 
 
+class Refused(Exception):
+    """An expression the verifier will not evaluate: it is not plain data or a constructor."""
+
+
+_BUILTINS = frozenset(
+    {
+        range, list, tuple, dict, set, frozenset, int, float, bool, str, complex, len,
+        enumerate, zip, iter, next, min, max, abs, round, sorted, reversed, slice, sum,
+    }
+)  # fmt: skip
+_LIBRARIES = ("tensorflow", "keras", "numpy", "tf_keras")
+# Library functions that only build a value (tensors, arrays, datasets, specs, models).
+_CONSTRUCTORS = frozenset(
+    {
+        "constant",
+        "convert_to_tensor",
+        "zeros",
+        "ones",
+        "zeros_like",
+        "ones_like",
+        "fill",
+        "range",
+        "linspace",
+        "eye",
+        "cast",
+        "reshape",
+        "stack",
+        "concat",
+        "expand_dims",
+        "squeeze",
+        "transpose",
+        "identity",
+        "one_hot",
+        "normal",
+        "uniform",
+        "truncated_normal",
+        "random",
+        "rand",
+        "randn",
+        "randint",
+        "random_sample",
+        "standard_normal",
+        "array",
+        "asarray",
+        "arange",
+        "full",
+        "float16",
+        "float32",
+        "float64",
+        "int32",
+        "int64",
+        "from_tensor_slices",
+        "from_tensors",
+        "zip",
+        "Input",
+        "Sequential",
+        "run_functions_eagerly",
+        "set_seed",
+        "seed",
+        "default_rng",
+        "split",
+        "tile",
+        "gather",
+        "stateless_normal",
+        "stateless_uniform",
+        "ragged_constant",
+    }
+)
+# Classes of these libraries whose constructors touch files, devices or the process.
+_UNSAFE_MODULES = (
+    "gfile", "file_io", "summary", "saving", "saved_model", "checkpoint", "callbacks",
+    "distribute", "tpu", "profiler", "debug", "experimental.dtensor",
+)  # fmt: skip
+# Methods of values (tensors, arrays, datasets, models) that only build another value.
+_VALUE_METHODS = frozenset(
+    {
+        "batch",
+        "map",
+        "filter",
+        "take",
+        "skip",
+        "repeat",
+        "shuffle",
+        "prefetch",
+        "padded_batch",
+        "unbatch",
+        "enumerate",
+        "concatenate",
+        "numpy",
+        "astype",
+        "reshape",
+        "compile",
+        "build",
+        "get_config",
+    }
+)
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+}
+
+
+def _library(obj: Any) -> str | None:
+    module = getattr(obj, "__module__", None) or ""
+    return module if module.split(".")[0] in _LIBRARIES else None
+
+
+def _user_defined(obj: Any) -> bool:
+    from tflint.verify.observe import is_user_file  # the worker's view of "user code"
+
+    try:
+        return is_user_file(inspect.getfile(obj))
+    except (TypeError, OSError):
+        return False
+
+
+def allowed_call(obj: Any) -> bool:
+    """Whether calling `obj` only builds a value (or runs the user's own code)."""
+    if any(obj is known for known in _BUILTINS):
+        return True
+    owner = getattr(obj, "__self__", None)
+    if owner is not None and not inspect.ismodule(owner) and not isinstance(owner, type):
+        if inspect.ismethod(obj) and _user_defined(obj.__func__):
+            return True
+        library = any(_library(cls) for cls in type(owner).__mro__)
+        return library and getattr(obj, "__name__", "") in _VALUE_METHODS
+    if isinstance(obj, type):
+        module = _library(obj)
+        if module is not None:
+            return not any(part in module for part in _UNSAFE_MODULES)
+        return _user_defined(obj)
+    if _library(obj) is not None:
+        return getattr(obj, "__name__", "") in _CONSTRUCTORS
+    function = getattr(obj, "python_function", obj)  # a tf.function of the user's
+    return inspect.isfunction(function) and _user_defined(function)
+
+
 def evaluate(node: ast.expr, scope: Scope) -> Any:
-    """The value of one of the module's expressions; compiled under the module's file name and
-    line numbers, so a lambda made here is the user's code to every tap and traceback."""
-    code = compile(ast.Expression(node), scope.filename, "eval")
-    return eval(code, scope.globals, scope)
+    """The value of one of the module's expressions, when it is plain data or constructors
+    (else Refused). Nothing else in it is run."""
+    return _Evaluator(scope).value(node)
+
+
+class _Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def value(self, node: ast.expr) -> Any:
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise Refused(f"{type(node).__name__} at line {getattr(node, 'lineno', '?')}")
+        return method(node)
+
+    def _Constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def _Name(self, node: ast.Name) -> Any:
+        try:
+            return self.scope[node.id]
+        except KeyError:
+            pass
+        if node.id in self.scope.globals:
+            return self.scope.globals[node.id]
+        if hasattr(builtins, node.id):
+            return getattr(builtins, node.id)
+        raise NameError(node.id)
+
+    def _Attribute(self, node: ast.Attribute) -> Any:
+        if node.attr.startswith("__"):
+            raise Refused(f"dunder attribute {node.attr}")
+        return getattr(self.value(node.value), node.attr)
+
+    def _Tuple(self, node: ast.Tuple) -> Any:
+        return tuple(self._items(node.elts))
+
+    def _List(self, node: ast.List) -> Any:
+        return list(self._items(node.elts))
+
+    def _Set(self, node: ast.Set) -> Any:
+        return set(self._items(node.elts))
+
+    def _items(self, nodes: list[ast.expr]) -> list[Any]:
+        if any(isinstance(n, ast.Starred) for n in nodes):
+            raise Refused("starred item")
+        return [self.value(n) for n in nodes]
+
+    def _Dict(self, node: ast.Dict) -> Any:
+        if any(k is None for k in node.keys):
+            raise Refused("dict unpacking")
+        pairs = zip(node.keys, node.values, strict=True)
+        return {self.value(k): self.value(v) for k, v in pairs if k}
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Any:
+        op = _OPERATORS.get(type(node.op))
+        if op is None:
+            raise Refused("operator")
+        return op(self.value(node.operand))
+
+    def _BinOp(self, node: ast.BinOp) -> Any:
+        op = _OPERATORS.get(type(node.op))
+        if op is None:
+            raise Refused("operator")
+        return op(self.value(node.left), self.value(node.right))
+
+    def _Subscript(self, node: ast.Subscript) -> Any:
+        return self.value(node.value)[self.value(node.slice)]
+
+    def _Slice(self, node: ast.Slice) -> Any:
+        parts = (node.lower, node.upper, node.step)
+        return slice(*(None if p is None else self.value(p) for p in parts))
+
+    def _Call(self, node: ast.Call) -> Any:
+        function = self.value(node.func)
+        if not allowed_call(function):
+            name = getattr(function, "__name__", type(function).__name__)
+            raise Refused(f"a call of {name} at line {node.lineno}")
+        args = self._items(node.args)
+        if any(k.arg is None for k in node.keywords):
+            raise Refused("keyword unpacking")
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords if k.arg}
+        return function(*args, **kwargs)
+
+
+def evaluate_function(node: ast.expr, scope: Scope) -> Any:
+    """A function the module passes (to `Dataset.map`): a lambda is made, not run (it is the
+    code under verification); anything else must evaluate as data."""
+    if isinstance(node, ast.Lambda):
+        code = compile(ast.Expression(node), scope.filename, "eval")
+        return eval(code, scope.globals, scope)
+    return evaluate(node, scope)
 
 
 def _calls_in(statement: ast.stmt, match: Callable[[ast.Call], bool]) -> Iterator[ast.Call]:

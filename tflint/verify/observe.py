@@ -303,6 +303,21 @@ def install(tf: Any) -> None:
     _tap_keras_compile()
 
 
+def forget_conversions() -> None:
+    """Drop AutoGraph's converted functions. It caches them by code object, and code objects
+    compare equal across files (the file name is not compared): the same `step` at the same
+    line of the next request's module would reuse this one's conversion, and its events
+    would map back to this module's file."""
+    try:
+        from tensorflow.python.autograph.impl import api
+        from tensorflow.python.autograph.pyct import cache
+    except ImportError:
+        return
+    transpiler = getattr(api, "_TRANSPILER", None)
+    if transpiler is not None and hasattr(transpiler, "_cache"):
+        transpiler._cache = cache.CodeObjectCache()
+
+
 def _tap_autograph() -> None:
     """Keep AutoGraph's source maps (generated line → user line) as it makes them, and keep it
     from converting tflint's own code (the taps inspect their callers' frames)."""

@@ -1,20 +1,30 @@
 """Run the module's own call pattern around a finding, for rules about how code is called
 (retracing, tf.functions created repeatedly, eager mode switched on).
 
-Module-level code already ran when the module was imported. A finding in the
-`if __name__ == "__main__":` block runs that block's statements up to the one holding it; a
-finding in a function runs that function, with the module's own example arguments (or none).
+Module-level code already ran when the module was imported. The `if __name__ == "__main__":`
+block never runs as such: of its statements, only a flagged call that reads statically as data
+and constructors (`tf.config.run_functions_eagerly(True)`) is evaluated, with the names the
+block assigned before it (`inputs.evaluate`). A finding in a function runs that function, with
+the module's own example arguments, else generic tensors.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from tflint.verify.inputs import example_calls, required_positional
+from tflint.verify.inputs import (
+    Scope,
+    calls_with_scope,
+    evaluate,
+    example_calls,
+    generic,
+    required_positional,
+)
 from tflint.verify.observe import Recording
 from tflint.verify.target import Module, Unresolved, instantiate, lookup
 
@@ -37,54 +47,76 @@ def _is_main_guard(node: ast.stmt) -> bool:
     )
 
 
-def _run_main_prefix(module: Module, row: int) -> PatternRun:
+def _run_main_statement(module: Module, row: int) -> PatternRun:
+    """A finding in module-level code: it ran at import, unless it sits in the `__main__`
+    block; there only the flagged call itself is evaluated, when it reads as data."""
     for node in module.tree.body:
         if node.lineno <= row <= (node.end_lineno or node.lineno):
             if not _is_main_guard(node):
                 return PatternRun("importing the module", at_import=True)
-            assert isinstance(node, ast.If)
-            prefix = [s for s in node.body if s.lineno <= row]
-            error = _exec(module, prefix)
-            if error is not None:
-                raise Unresolved(f"the __main__ block raised {describe(error)} before line {row}")
-            return PatternRun(f"the __main__ block up to line {row}")
-    raise Unresolved("the finding is not in module-level code")
+            for call, scope in calls_with_scope(
+                ast.Module(body=[node], type_ignores=[]),
+                module.namespace,
+                lambda c: c.lineno == row,
+            ):
+                with Recording(module.filename) as recording:
+                    recording.run(lambda c=call, s=scope: evaluate(c, s))
+                if recording.error is None:
+                    return PatternRun(f"the call at line {row} of the __main__ block")
+                raise Unresolved(
+                    f"the verifier does not run line {row} of the __main__ block "
+                    f"({describe(recording.error)})"
+                )
+            break
+    raise Unresolved(f"line {row} of the __main__ block is not a call the verifier can run")
 
 
 def run_main_setup(module: Module, name: str) -> bool:
-    """Run the `__main__` block's statements that come before its first use of `name` (the
-    module's own setup: environment variables, files, globals). False when there are none."""
+    """The `__main__` block's setup before its first use of `name`, where it is data: plain
+    assignments to module names and `os.environ[...] = ...` of literals (the worker's
+    environment is its own). No other statement runs. False when nothing was set."""
     for node in module.tree.body:
         if _is_main_guard(node):
             assert isinstance(node, ast.If)
-            setup = list(
-                itertools.takewhile(
-                    lambda s: (
-                        not any(
-                            isinstance(n, ast.Name | ast.Attribute)
-                            and name in (getattr(n, "id", None), getattr(n, "attr", None))
-                            for n in ast.walk(s)
-                        )
-                    ),
-                    node.body,
-                )
-            )
-            return bool(setup) and _exec(module, setup) is None
+            setup = itertools.takewhile(lambda s: not _uses(s, name), node.body)
+            return sum(_assign(module, s) for s in setup) > 0
     return False
 
 
-def _exec(module: Module, statements: list[ast.stmt]) -> BaseException | None:
-    """Run some of the module's own statements in its namespace; the exception, if any."""
-    code = compile(ast.Module(body=statements, type_ignores=[]), module.filename, "exec")
-    with Recording(module.filename) as recording:
-        recording.run(lambda: exec(code, module.namespace))
-    return recording.error
+def _uses(statement: ast.stmt, name: str) -> bool:
+    return any(
+        name in (getattr(n, "id", None), getattr(n, "attr", None)) for n in ast.walk(statement)
+    )
+
+
+def _assign(module: Module, statement: ast.stmt) -> bool:
+    """One setup statement, when it is data: `NAME = value`, `os.environ[KEY] = VALUE`."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return False
+    target, scope = statement.targets[0], Scope({}, module.namespace)
+    try:
+        value = evaluate(statement.value, scope)
+        if isinstance(target, ast.Name):
+            module.namespace[target.id] = value
+            return True
+        if (
+            isinstance(target, ast.Subscript)
+            and ast.unparse(target.value) == "os.environ"
+            and isinstance(value, str)
+        ):
+            key = evaluate(target.slice, scope)
+            if isinstance(key, str):
+                os.environ[key] = value
+                return True
+    except Exception:
+        return False
+    return False
 
 
 def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -> PatternRun:
     """Run the code around a finding the way the module runs it; `repeat` calls of a function."""
     if symbol is None:
-        return _run_main_prefix(module, row)
+        return _run_main_statement(module, row)
     base = symbol.split(".<locals>.")[0]
     function = lookup(module, base)
     parts = base.split(".")
@@ -94,7 +126,10 @@ def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -
         function = getattr(owner, parts[1])
     name = parts[-1]
     candidates = list(itertools.islice(example_calls(module.tree, name, module.namespace), 4))
-    if not candidates and required_positional(function) != 0:
+    count = required_positional(function)
+    if not candidates and count:  # no example call: generic tensors (a failing one is skipped)
+        candidates = list(itertools.islice(generic(count), 3))
+    if not candidates and count != 0:
         raise Unresolved(f"no inputs could be built for `{base}` (no example call in the module)")
     arguments = [(c.args, c.kwargs) for c in candidates] or [((), {})]
     last_error: BaseException | None = None

@@ -29,6 +29,7 @@ from tflint.verify.inputs import (
     calls_of_instances,
     calls_with_scope,
     evaluate,
+    evaluate_function,
     evaluated_calls,
     example_calls,
     from_signature,
@@ -339,7 +340,7 @@ def dataset_subject(
             scope.update(binding)
             try:
                 dataset = evaluate(call.func.value, scope)
-                function = evaluate(call.args[0], scope)
+                function = evaluate_function(call.args[0], scope)
             except Exception:
                 continue
             if isinstance(dataset, tf.data.Dataset):

@@ -1,33 +1,43 @@
-"""The child process: imports TensorFlow once, then verifies one group of findings per request.
+"""The child process: isolates itself, imports TensorFlow once, then verifies one group of
+findings per request.
 
-Protocol: one JSON object per line. The worker first answers `{"tensorflow": version, "gpus":
-[...]}` (or `{"error": ...}` when TensorFlow cannot be imported), then for each request
-`{"file", "symbol", "findings": [{"code", "row", "column", "end_row", "end_column"}], "device"}`
-it may send `{"stage": ...}` lines (so the parent can say what a crash interrupted) and then
-`{"results": [{"status", "evidence"}, ...], "device", "seconds"}` (results in the findings'
-order; the device ops really ran on; the worker time, for benchmarks).
-
-The protocol streams are private duplicates of fd 0/1; fd 0 becomes /dev/null and fd 1 goes to
-the worker's log (fd 2), so nothing user code prints or reads can touch the protocol.
+The protocol (`protocol.py`) runs over private duplicates of fd 0/1, taken before anything
+else; fd 0 becomes /dev/null and fd 1 the worker's log (fd 2), so what user code prints or reads
+never touches it, and a frame it forges fails the signature check. The first line the parent
+sends is the frame key; then the worker isolates itself (`sandbox.enter`), imports TensorFlow,
+says `Hello`, and answers each `Request` with `Progress` frames and one `Answer`.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import os
-import resource
 import sys
 import time
 import tokenize
+from dataclasses import asdict
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
+from tflint.verify import sandbox
+from tflint.verify.protocol import (
+    Answer,
+    Channel,
+    Hello,
+    Message,
+    Progress,
+    ProtocolError,
+    Request,
+    Result,
+    Stage,
+)
 
-def _private_stdio() -> tuple[IO[str], IO[str]]:
-    protocol_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
-    protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+
+def _private_stdio() -> tuple[IO[bytes], IO[bytes]]:
+    protocol_in = os.fdopen(os.dup(0), "rb")
+    protocol_out = os.fdopen(os.dup(1), "wb", buffering=0)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -35,15 +45,6 @@ def _private_stdio() -> tuple[IO[str], IO[str]]:
     sys.stdin = Path(os.devnull).open(encoding="utf-8")  # noqa: SIM115 (lives with the worker)
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1, closefd=False)
     return protocol_in, protocol_out
-
-
-def _limit_memory() -> None:
-    limit = int(os.environ.get("TFLINT_VERIFY_MEMORY", "0"))
-    if limit > 0:
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 class ImportFailed(Exception):
@@ -64,35 +65,38 @@ def _package_of(path: Path) -> tuple[Path, str] | None:
     return (directory, ".".join(parts)) if len(parts) > 1 else None
 
 
-def load_module(path: str) -> tuple[Any, ast.Module, str]:
+def load_module(path: str, text: str | None = None) -> tuple[Any, ast.Module, str]:
     """Import a file by path, never as `__main__` (so its main block does not run). A script
     gets a fresh name and its directory on sys.path, as `python file.py` would have it; a module
     inside a package is imported by its dotted name with the package's root on sys.path, so
-    its absolute and relative imports work as in the project."""
+    its absolute and relative imports work as in the project. `text`, when given, is the source
+    to run in place of the file's (stdin, notebook cells)."""
     global _counter
     _counter += 1
+    given = text is not None
     try:
-        with tokenize.open(path) as handle:  # PEP 263 encoding, like the interpreter
-            source = handle.read()
-        tree = ast.parse(source, path)
-    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        if text is None:
+            with tokenize.open(path) as handle:  # PEP 263 encoding, like the interpreter
+                text = handle.read()
+        tree = ast.parse(text, path)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise ImportFailed(f"cannot read the module: {type(exc).__name__}: {exc}") from exc
+    source = text
     file = Path(path).resolve()
     package = _package_of(file)
     for directory in (file.parent, *(package[:1] if package else ())):
         if str(directory) not in sys.path:
             sys.path.insert(0, str(directory))
     try:
-        if package:
+        if package and not given:
             return importlib.import_module(package[1]), tree, source
-        stem = "".join(c if c.isalnum() else "_" for c in file.stem)
-        name = f"_tflint_verify_{_counter}_{stem}"
-        spec = importlib.util.spec_from_file_location(name, file)
-        if spec is None or spec.loader is None:
-            raise ImportFailed("cannot import the module")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        if package:
+            name, parent = package[1], package[1].rsplit(".", 1)[0]
+            importlib.import_module(parent)
+        else:
+            stem = "".join(c if c.isalnum() else "_" for c in file.stem)
+            name, parent = f"_tflint_verify_{_counter}_{stem}", ""
+        module = _run_source(name, parent, file, source)
     except ImportFailed:
         raise
     except SystemExit as exc:
@@ -103,6 +107,17 @@ def load_module(path: str) -> tuple[Any, ast.Module, str]:
         message = (str(exc).strip().splitlines() or [""])[0][:100]
         raise ImportFailed(f"importing the module raised {type(exc).__name__}: {message}") from exc
     return module, tree, source
+
+
+def _run_source(name: str, package: str, file: Path, source: str) -> ModuleType:
+    """A module named `name` made by running `source` as if it were `file`."""
+    module = ModuleType(name)
+    module.__file__ = str(file)
+    module.__package__ = package
+    module.__spec__ = importlib.util.spec_from_loader(name, loader=None, origin=str(file))
+    sys.modules[name] = module
+    exec(compile(source, str(file), "exec"), vars(module))
+    return module
 
 
 def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
@@ -116,29 +131,32 @@ def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
     sys.path[:] = path_before
     observe.creations.clear()
     observe.compiled.clear()
+    observe.forget_conversions()
 
 
-def handle(request: dict[str, Any], send: Any) -> dict[str, Any]:
+def _results(request: Request, send: Any) -> list[Result]:
+    from tflint.verify import verdicts
+
+    findings = [asdict(f) for f in request.findings]
+    send(Progress(Stage.IMPORTING))
+    try:
+        module, tree, source = load_module(request.file, request.source)
+    except ImportFailed as exc:
+        return [verdicts.unverifiable(str(exc))] * len(findings)
+    send(Progress(Stage.RUNNING, request.symbol or "module-level code"))
+    return verdicts.verify_group(module, tree, source, request.symbol, findings)
+
+
+def handle(request: Request, send: Any) -> Answer:
     import tensorflow as tf
-
-    from tflint.verify import probes
 
     modules_before, path_before = set(sys.modules), list(sys.path)
     environ_before, cwd_before = dict(os.environ), Path.cwd()
-    findings = request["findings"]
     try:
-        with tf.device(request["device"]):
+        with tf.device(request.device):
             # Where an op really lands under this scope (soft placement may move it).
             device = tf.identity(0.0).device.rsplit("device:", 1)[-1]
-            send({"stage": "importing the module"})
-            try:
-                module, tree, source = load_module(request["file"])
-            except ImportFailed as exc:
-                results = [probes.unverifiable(str(exc))] * len(findings)
-            else:
-                send({"stage": f"running `{request['symbol'] or 'module-level code'}`"})
-                results = probes.verify_group(module, tree, source, request["symbol"], findings)
-            return {"results": results, "device": device}
+            return Answer(_results(request, send), device)
     finally:
         # No keras.backend.clear_session() / gc.collect(): each costs ~0.4 s with TensorFlow
         # loaded; dropping the module's references lets the collector reclaim it in time.
@@ -147,19 +165,41 @@ def handle(request: dict[str, Any], send: Any) -> dict[str, Any]:
         os.environ.clear()
         os.environ.update(environ_before)
         os.chdir(cwd_before)
+        sandbox.reap_descendants()
+
+
+def _settings() -> tuple[int, int, int]:
+    """Our settings from the environment (then removed: user code has no use for them)."""
+    values = [
+        int(os.environ.pop(name, "0") or 0)
+        for name in ("TFLINT_VERIFY_PARENT", "TFLINT_VERIFY_MEMORY", "TFLINT_VERIFY_CPU")
+    ]
+    return values[0], values[1], values[2]
+
+
+def _no_tensorflow(exc: BaseException, own: bool) -> str:
+    hint = (
+        "install the verify extra: pip install 'tflint[verify]'"
+        if own
+        else "install TensorFlow in that environment"
+    )
+    return f"{type(exc).__name__}: {exc} ({hint})"
 
 
 def main() -> None:
     protocol_in, protocol_out = _private_stdio()
+    channel = Channel(bytes.fromhex(protocol_in.readline().decode().strip()))
 
-    def send(message: dict[str, Any]) -> None:
-        protocol_out.write(json.dumps(message) + "\n")
+    def send(message: Message) -> None:
+        protocol_out.write(channel.encode(message))
 
-    _limit_memory()
+    parent, memory, cpu = _settings()
+    own = os.environ.pop("TFLINT_VERIFY_OWN_PYTHON", "") == "1"
+    protections = sandbox.enter(parent, memory, cpu)
     try:
         import tensorflow as tf
     except BaseException as exc:  # a broken install may raise anything
-        send({"error": f"{type(exc).__name__}: {exc}"})
+        send(Hello(error=_no_tensorflow(exc, own)))
         return
     import keras  # noqa: F401 (imported once here, not on the first request)
 
@@ -167,9 +207,15 @@ def main() -> None:
 
     observe.install(tf)
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    send({"tensorflow": tf.__version__, "gpus": gpus})
+    send(Hello(tf.__version__, gpus, protections))
     for line in protocol_in:
+        try:
+            request = channel.decode(line)
+        except ProtocolError:
+            return  # not our parent's frame: end, the parent restarts a worker
+        if not isinstance(request, Request):
+            return
         started = time.perf_counter()
-        answer = handle(json.loads(line), send)
-        answer["seconds"] = round(time.perf_counter() - started, 4)  # for bench/verify_speed.py
-        send(answer)
+        answer = handle(request, send)
+        # the worker time, for bench/verify_speed.py and --verbose
+        send(Answer(answer.results, answer.device, round(time.perf_counter() - started, 4)))

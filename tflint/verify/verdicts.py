@@ -24,15 +24,15 @@ from tflint.verify import observe
 from tflint.verify.compare import Comparison, Run, watched_names
 from tflint.verify.group import Finding, Group
 from tflint.verify.inputs import tensor
+from tflint.verify.loops import ITERATIONS, call_per_iteration
 from tflint.verify.pattern import describe, message_line
+from tflint.verify.protocol import Result, Status
 from tflint.verify.target import (
     Function,
     Module,
     Unresolved,
     lookup,
 )
-
-Result = dict[str, str]
 
 SIDE_EFFECT_KINDS = {
     "TF101": ("stdout",),
@@ -53,15 +53,15 @@ DIVERGENCE = {"TF105", "TF106", *SIDE_EFFECT_KINDS, *EXPECTED_ERRORS}
 
 
 def unverifiable(reason: str) -> Result:
-    return {"status": "unverifiable", "evidence": reason}
+    return Result(Status.UNVERIFIABLE, reason)
 
 
 def confirmed(evidence: str) -> Result:
-    return {"status": "confirmed", "evidence": evidence}
+    return Result(Status.CONFIRMED, evidence)
 
 
 def not_reproduced(evidence: str) -> Result:
-    return {"status": "not-reproduced", "evidence": evidence}
+    return Result(Status.NOT_REPRODUCED, evidence)
 
 
 TIMES = "\u00d7"  # the multiplication sign: "ran 3 times" reads "ran 3\u00d7"
@@ -103,8 +103,8 @@ def _divergence(group: Group, finding: Finding) -> Result:
     not-reproduced verdict names the inputs, so the user can judge them."""
     comparison = group.comparison(finding)
     result = _compared(group, finding, comparison)
-    if result["status"] == "not-reproduced" and comparison.inputs is not None:
-        result["evidence"] += f" (inputs: {comparison.inputs.source})"
+    if result.status is Status.NOT_REPRODUCED and comparison.inputs is not None:
+        result = not_reproduced(f"{result.evidence} (inputs: {comparison.inputs.source})")
     return result
 
 
@@ -132,7 +132,7 @@ def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
     if code in ("TF105", "TF106"):
         return _state(group, finding, eager, graph, where)
     events = _events(group, finding, eager, graph, where)
-    if code in ("TF103", "TF104") and events["status"] != "confirmed":
+    if code in ("TF103", "TF104") and events.status is not Status.CONFIRMED:
         # A draw the taps cannot see (NumPy Generator, datetime): frozen outputs show it.
         return _frozen_outputs(eager, graph, where) or events
     return events
@@ -279,7 +279,16 @@ def _num(value: float) -> str:
 
 
 def _retracing(group: Group, finding: Finding) -> Result:
-    """TF401: the called tf.function's tracing count over the module's own calls."""
+    """TF401: the called tf.function's tracing count when called with the values its loop
+    passes; else over the module's own calls of the enclosing function."""
+    looped = call_per_iteration(group.module, group.symbol, finding["row"], finding["column"])
+    if looped is not None and looped.error is None:
+        text = (
+            f"{looped.name} traced {_times(looped.traces)} in {looped.calls} calls with "
+            f"{looped.varying} (the values the loop at line {looped.line} passes)"
+        )
+        # values an earlier finding of the group already traced (2 == 2.0) do not retrace
+        return confirmed(text) if looped.traces >= ITERATIONS - 1 else not_reproduced(text)
     name = _called_name(group, finding)
     run, baseline, _ = group.pattern(finding)
     bound = getattr(run.owner, name, None) if run.owner is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,59 @@ def test_a_layer_is_called_on_the_inputs_the_module_gives_its_instances() -> Non
         "the example call at line 6",
     ]
     assert [tuple(c.args[0].shape) for c in found] == [(2, 8, 8, 3), (1, 4, 4, 3)]
+
+
+UNSAFE_SOURCE = textwrap.dedent(
+    """
+    import os
+    import numpy as np
+    import tensorflow as tf
+
+    def step(x, factor=1.0):
+        return x * factor
+
+    def unused():
+        step(os.remove("precious.txt"))
+        step(open("precious.txt", "w"))
+        step(tf.io.write_file("out.txt", "x"))
+        step(__import__("shutil").rmtree("/"))
+        step((lambda: os.remove("precious.txt"))())
+
+    if __name__ == "__main__":
+        handle = open("precious.txt", "w")
+        step(handle)
+        step(np.zeros((2, 3)), factor=-2.0)
+        step(tf.data.Dataset.range(4).batch(2))
+    """
+)
+
+
+def test_only_data_and_constructors_are_evaluated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls of anything but constructors are refused, never run (a `step(os.remove(p))` in a
+    function nobody calls stays unrun); literals, NumPy/TensorFlow constructors and dataset
+    methods that build values are evaluated."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    namespace = {"tf": tf, "np": __import__("numpy"), "os": os, "__file__": "unsafe.py"}
+    found = list(example_calls(ast.parse(UNSAFE_SOURCE), "step", namespace))
+    assert [c.source for c in found] == [
+        "the example call at line 19",
+        "the example call at line 20",
+    ]
+    assert list(tmp_path.iterdir()) == []  # nothing was opened, written or removed
+    assert found[0].args[0].shape == (2, 3) and found[0].kwargs == {"factor": -2.0}
+    assert isinstance(found[1].args[0], tf.data.Dataset)
+
+
+def test_a_missing_tensorflow_names_the_verify_extra() -> None:
+    from tflint.verify.worker import _no_tensorflow
+
+    error = ModuleNotFoundError("No module named 'tensorflow'")
+    assert _no_tensorflow(error, own=True) == (
+        "ModuleNotFoundError: No module named 'tensorflow' "
+        "(install the verify extra: pip install 'tflint[verify]')"
+    )
+    assert _no_tensorflow(error, own=False).endswith("(install TensorFlow in that environment)")

@@ -309,8 +309,8 @@ def forget_conversions() -> None:
     line of the next request's module would reuse this one's conversion, and its events
     would map back to this module's file."""
     try:
-        from tensorflow.python.autograph.impl import api
-        from tensorflow.python.autograph.pyct import cache
+        from tensorflow.python.autograph.impl import api  # type: ignore[import-untyped]
+        from tensorflow.python.autograph.pyct import cache  # type: ignore[import-untyped]
     except ImportError:
         return
     transpiler = getattr(api, "_TRANSPILER", None)

@@ -11,6 +11,7 @@ the module's own example arguments, else generic tensors.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import os
 import re
@@ -60,7 +61,7 @@ def _run_main_statement(module: Module, row: int) -> PatternRun:
                 lambda c: c.lineno == row,
             ):
                 with Recording(module.filename) as recording:
-                    recording.run(lambda c=call, s=scope: evaluate(c, s))
+                    recording.run(functools.partial(evaluate, call, scope))
                 if recording.error is None:
                     return PatternRun(f"the call at line {row} of the __main__ block")
                 raise Unresolved(

@@ -7,10 +7,11 @@ and `self.<attr>` named on the flagged lines) is summarised before and after eac
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,33 @@ class Comparison:
     eager: Run | None = None
     graph: Run | None = None
     eager_errors: list[BaseException] = field(default_factory=list)
+    # The graph run again with a construct that raises only in graphs neutralised (TF202's
+    # `.numpy()`), so that one finding does not mask the others of the same function.
+    neutralised: Run | None = None
+
+
+@contextlib.contextmanager
+def numpy_passes_through() -> Iterator[None]:
+    """While tracing, `tensor.numpy()` returns the (symbolic) tensor instead of raising: the
+    rest of the function traces as if the value had stayed a tensor."""
+    try:
+        from tensorflow.python.framework.ops import SymbolicTensor  # type: ignore[import-untyped]
+    except ImportError:
+        yield
+        return
+    if hasattr(SymbolicTensor, "numpy"):
+        yield
+        return
+    SymbolicTensor.numpy = lambda self: self
+    try:
+        yield
+    finally:
+        del SymbolicTensor.numpy
+
+
+def raised_numpy(error: BaseException | None) -> bool:
+    """The graph-only error of `.numpy()` on a symbolic tensor."""
+    return isinstance(error, AttributeError) and "numpy" in str(error)
 
 
 def is_symbolic(value: Any) -> bool:
@@ -180,6 +208,11 @@ def _try_candidates(subject: Subject, names: set[str], module: Module) -> Compar
         if eager.recording.error is None:
             comparison.inputs, comparison.eager = inputs, eager
             comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names, module)
+            if raised_numpy(comparison.graph.recording.error):
+                with numpy_passes_through():
+                    comparison.neutralised = observe_run(
+                        subject.runner("graph"), "graph", inputs, names, module
+                    )
             return comparison
         comparison.eager_errors.append(eager.recording.error)
     return comparison

@@ -105,19 +105,24 @@ class Group:
             raise found
         return found
 
-    def points_at(self, exc: BaseException, finding: Finding) -> bool:
-        """Whether the exception arose on the flagged lines (its traceback, or the user frames
-        TensorFlow quotes in a graph error's message)."""
-        rows = range(finding["row"], finding["end_row"] + 1)
+    def error_rows(self, exc: BaseException) -> list[int]:
+        """The lines of this file an exception passed through (its tracebacks, and the user
+        frames TensorFlow quotes in a graph error's message), innermost last."""
+        rows: list[int] = []
         seen: BaseException | None = exc
         while seen is not None:
             tb = seen.__traceback__
             while tb is not None:
-                if tb.tb_frame.f_code.co_filename == self.filename and tb.tb_lineno in rows:
-                    return True
+                if tb.tb_frame.f_code.co_filename == self.filename:
+                    rows.append(tb.tb_lineno)
                 tb = tb.tb_next
             for match in re.finditer(r'File "([^"]+)", line (\d+)', str(seen)):
-                if match[1] == self.filename and int(match[2]) in rows:
-                    return True
+                if match[1] == self.filename:
+                    rows.append(int(match[2]))
             seen = seen.__cause__ or seen.__context__
-        return False
+        return rows
+
+    def points_at(self, exc: BaseException, finding: Finding) -> bool:
+        """Whether the exception arose on the flagged lines."""
+        rows = range(finding["row"], finding["end_row"] + 1)
+        return any(row in rows for row in self.error_rows(exc))

@@ -14,6 +14,7 @@ import inspect
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import keras
@@ -21,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from tflint.verify import observe
-from tflint.verify.compare import Comparison, Run, watched_names
+from tflint.verify.compare import Comparison, Run, raised_numpy, watched_names
 from tflint.verify.group import Finding, Group
 from tflint.verify.inputs import tensor
 from tflint.verify.loops import ITERATIONS, call_per_iteration
@@ -122,6 +123,30 @@ def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
                     f"{message_line(error, EXPECTED_ERRORS[code][1])}"
                 )
     eager, graph = comparison.eager, comparison.graph
+    neutral = comparison.neutralised
+    # Judged on its own, with the `.numpy()` that fails the graph set aside.
+    if code != "TF202" and neutral is not None and neutral.recording.error is None:
+        result = _compared_runs(group, finding, comparison, eager, neutral)
+        return replace(result, evidence=f"{result.evidence} {_NEUTRALISED}")
+    return _compared_runs(group, finding, comparison, eager, graph)
+
+
+_NEUTRALISED = "(with `.numpy()` passed through: it raises in graphs)"
+
+
+def _graph_failed(group: Group, error: BaseException) -> Result:
+    """A graph run that raised: when it was a `.numpy()` (TF202's error) and setting it aside
+    did not help, name it as what blocks the finding."""
+    rows = group.error_rows(error)
+    if raised_numpy(error) and rows:
+        return unverifiable(f"blocked by TF202 at line {rows[-1]}: {describe(error)}")
+    return unverifiable(f"the graph call raised {describe(error)}")
+
+
+def _compared_runs(
+    group: Group, finding: Finding, comparison: Comparison, eager: Run | None, graph: Run | None
+) -> Result:
+    code = finding["code"]
     if eager is None or graph is None:
         last = comparison.eager_errors[-1] if comparison.eager_errors else None
         why = f" (eager call raised {describe(last)})" if last else ""
@@ -156,14 +181,14 @@ def _graph_error(group: Group, finding: Finding, graph: Run, where: str) -> Resu
 
 
 def _counted(
-    what: str, eager_count: int, graph_count: int, eager: Run, graph: Run, where: str
+    group: Group, what: str, eager_count: int, graph_count: int, eager: Run, graph: Run, where: str
 ) -> Result:
     text = (
         f"{what} {_times(graph_count)} in {graph.calls} graph calls of {where}, "
         f"{_times(eager_count)} in {eager.calls} eager calls"
     )
     if graph.recording.error is not None:
-        return unverifiable(f"the graph call raised {describe(graph.recording.error)}")
+        return _graph_failed(group, graph.recording.error)
     return confirmed(text) if graph_count < eager_count else not_reproduced(text)
 
 
@@ -208,7 +233,7 @@ def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) 
     shown = key if kind in ("random", "clock", "subprocess") else repr(key)
     label = _EVENT_WORDS[kind].format(shown if kind != "open" else repr(_short_path(key)))
     return _counted(
-        label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph, where
+        group, label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph, where
     )
 
 
@@ -240,7 +265,7 @@ def _state(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -
     if error is not None:
         if re.search(_LEAKED, str(error)):
             return confirmed(f"graph call of {where} raised {describe(error)}; eager calls ran")
-        return unverifiable(f"the graph call raised {describe(error)}")
+        return _graph_failed(group, error)
     observed = sorted(n for n in names if n in eager.after and n in graph.after)
     for name in observed:
         e0, e1, g0, g1 = (

@@ -37,6 +37,15 @@ from tflint.verify.inputs import (
     required_positional,
     tensor,
 )
+from tflint.verify.structure import (
+    Nesting,
+    constructor_arguments,
+    declared_shapes,
+    fill,
+    first_parameter,
+    method_node,
+    unpacked,
+)
 
 Function = tf.types.experimental.PolymorphicFunction
 _MAP_METHODS = frozenset({"map", "filter"})  # the ones whose function takes one element
@@ -227,23 +236,55 @@ class KerasSubject(Subject):
         return Runner(call, model, steps=3, repeat=1)
 
     def candidates(self) -> Iterator[Inputs]:
+        tree = self._module.tree
         if self.kind in ("layer", "loss"):  # the module's own `Block(4)(x)`, `loss(y, p)`
-            tree = self._module.tree
             yield from evaluated_calls(
                 tree, self._module.namespace, calls_of_instances(tree, self.label)
             )
-        for shape in SHAPES:
+        shapes = [*declared_shapes(tree), *(s for s in SHAPES if s not in declared_shapes(tree))]
+        nesting = self._nesting()
+        for shape in shapes:
             if self.kind == "model":
                 if len(shape) > 1:  # 3 batches of 2 samples for fit/evaluate/predict
-                    yield Inputs(
-                        (tensor((6, *shape[1:])),), source=f"3 batches of shape {(2, *shape[1:])}"
-                    )
+                    yield self._batches(nesting, shape)
             elif self.kind in ("loss", "metric"):
                 yield Inputs(
                     (tensor(shape), tensor(shape) * 0.8), source=f"y_true, y_pred of shape {shape}"
                 )
+            elif nesting is not None:
+                yield Inputs(
+                    (fill(nesting, lambda s=shape: tensor(s)),),
+                    source=f"the nesting `call` unpacks, of float32 tensors of shape {shape}",
+                )
             else:
                 yield Inputs((tensor(shape),), source=f"a float32 tensor of shape {shape}")
+        if self.kind in ("loss", "metric"):  # class ids against per-class scores
+            for ids in ((2,), (2, 1)):
+                yield Inputs(
+                    (tf.constant([1, 3], shape=ids), tensor((2, 4))),
+                    source=f"class ids of shape {ids}, scores of shape (2, 4)",
+                )
+
+    def _nesting(self) -> Nesting:
+        """The structure the traced method unpacks its first argument into (for a training
+        step: `(x, y)` data, of which x is what is fed)."""
+        node = method_node(self._module.tree, self.label, self._method)
+        parameter = node and first_parameter(node)
+        if node is None or parameter is None:
+            return None
+        nesting = unpacked(node, parameter)
+        if self.kind == "model":
+            return nesting[0] if isinstance(nesting, tuple) and len(nesting) >= 2 else None
+        return nesting
+
+    def _batches(self, nesting: Nesting, shape: tuple[int, ...]) -> Inputs:
+        batches = (6, *shape[1:])
+        if nesting is None:
+            return Inputs((tensor(batches),), source=f"3 batches of shape {(2, *shape[1:])}")
+        return Inputs(
+            (fill(nesting, lambda: tensor(batches)),),
+            source=f"3 batches of the nesting train_step unpacks, shape {(2, *shape[1:])}",
+        )
 
 
 @dataclass
@@ -273,6 +314,10 @@ def instantiate(cls: type, module: Module) -> Any:
     try:
         return cls()
     except Exception as exc:
+        chosen = constructor_arguments(cls)
+        if chosen:  # required parameters, by their conventional names (`units=4`)
+            with contextlib.suppress(Exception):
+                return cls(**chosen)
         raise Unresolved(
             f"cannot instantiate {cls.__name__} ({type(exc).__name__}: {_short(exc)})"
         ) from exc

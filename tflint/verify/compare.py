@@ -54,6 +54,7 @@ class Comparison:
     eager: Run | None = None
     graph: Run | None = None
     eager_errors: list[BaseException] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # the watched state
     # The graph run again with a construct that raises only in graphs neutralised (TF202's
     # `.numpy()`), so that one finding does not mask the others of the same function.
     neutralised: Run | None = None
@@ -202,17 +203,51 @@ def compare(subject: Subject, names: set[str], module: Module) -> Comparison:
 
 
 def _try_candidates(subject: Subject, names: set[str], module: Module) -> Comparison:
-    comparison = Comparison(subject, None)
+    comparison = Comparison(subject, None, names=names)
     for inputs in itertools.islice(subject.candidates(), MAX_CANDIDATES):
-        eager = observe_run(subject.runner("eager"), "eager", inputs, names, module)
-        if eager.recording.error is None:
-            comparison.inputs, comparison.eager = inputs, eager
-            comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names, module)
-            if raised_numpy(comparison.graph.recording.error):
-                with numpy_passes_through():
-                    comparison.neutralised = observe_run(
-                        subject.runner("graph"), "graph", inputs, names, module
-                    )
-            return comparison
-        comparison.eager_errors.append(eager.recording.error)
+        tried = compare_inputs(subject, names, module, inputs)
+        if tried.eager is not None:
+            return tried
+        comparison.eager_errors.extend(tried.eager_errors)
     return comparison
+
+
+def compare_inputs(subject: Subject, names: set[str], module: Module, inputs: Inputs) -> Comparison:
+    """One eager run with `inputs`; when it works, the graph run with them (and again with
+    `.numpy()` passed through when that is what failed the graph)."""
+    comparison = Comparison(subject, None, names=names)
+    eager = observe_run(subject.runner("eager"), "eager", inputs, names, module)
+    if eager.recording.error is not None:
+        comparison.eager_errors.append(eager.recording.error)
+        return comparison
+    comparison.inputs, comparison.eager = inputs, eager
+    comparison.graph = observe_run(subject.runner("graph"), "graph", inputs, names, module)
+    if raised_numpy(comparison.graph.recording.error):
+        with numpy_passes_through():
+            comparison.neutralised = observe_run(
+                subject.runner("graph"), "graph", inputs, names, module
+            )
+    return comparison
+
+
+def _huge(value: Any) -> Any:
+    return tf.cast(tf.fill(tf.shape(value), 1e6), value.dtype)
+
+
+_BRANCH_VALUES = (("zeros", tf.zeros_like), ("1e6", _huge))
+
+
+def branch_variants(inputs: Inputs) -> Iterator[Inputs]:
+    """The same inputs with every numeric tensor zero, then 1e6: values that take the
+    `step % 100 == 0` and `x > threshold` branches ordinary inputs skip."""
+    for label, change in _BRANCH_VALUES:
+
+        def swap(value: Any, change: Any = change) -> Any:
+            numeric = tf.is_tensor(value) and (value.dtype.is_floating or value.dtype.is_integer)
+            return change(value) if numeric else value
+
+        yield Inputs(
+            tuple(tf.nest.map_structure(swap, list(inputs.args))),
+            {k: tf.nest.map_structure(swap, v) for k, v in inputs.kwargs.items()},
+            source=f"{inputs.source}, every value {label}",
+        )

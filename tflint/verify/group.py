@@ -10,7 +10,13 @@ import re
 from typing import Any
 
 from tflint.verify import observe
-from tflint.verify.compare import Comparison, compare, watched_names
+from tflint.verify.compare import (
+    Comparison,
+    branch_variants,
+    compare,
+    compare_inputs,
+    watched_names,
+)
 from tflint.verify.pattern import PatternRun, run_pattern
 from tflint.verify.target import (
     FunctionSubject,
@@ -32,6 +38,7 @@ class Group:
         self.filename = module.filename
         self.lines = module.source.splitlines()
         self._comparisons: dict[Any, Comparison] = {}
+        self._variants: dict[Any, list[Comparison]] = {}
         self._patterns: dict[int, tuple[PatternRun, dict[int, int], int] | Unresolved] = {}
 
     def span_lines(self, finding: Finding) -> list[str]:
@@ -66,6 +73,18 @@ class Group:
             names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
             self._comparisons[key] = compare(self._subject(finding), names, self.module)
         return self._comparisons[key]
+
+    def variants(self, finding: Finding) -> list[Comparison]:
+        """The comparison again with inputs that take rarely taken branches (all zeros, all
+        large), each run once per group, on first use."""
+        key = ("variants", finding["row"] if self.symbol is None else 0)
+        if key not in self._variants:
+            base = self.comparison(finding)
+            self._variants[key] = [
+                compare_inputs(base.subject, base.names, self.module, inputs)
+                for inputs in (branch_variants(base.inputs) if base.inputs else ())
+            ]
+        return self._variants[key]
 
     def _nested_function(self, finding: Finding) -> FunctionSubject:
         """A tf.function defined inside another function: run the outer one the way the

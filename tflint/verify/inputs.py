@@ -237,8 +237,10 @@ def _user_defined(obj: Any) -> bool:
         return False
 
 
-def allowed_call(obj: Any) -> bool:
-    """Whether calling `obj` only builds a value (or runs the user's own code)."""
+def allowed_call(obj: Any, written: str = "") -> bool:
+    """Whether calling `obj` only builds a value (or runs the user's own code). `written` is
+    the name the call uses (`uniform` in `tf.random.uniform`, whose function is named
+    `random_uniform`)."""
     if any(obj is known for known in _BUILTINS):
         return True
     owner = getattr(obj, "__self__", None)
@@ -253,7 +255,7 @@ def allowed_call(obj: Any) -> bool:
             return not any(part in module for part in _UNSAFE_MODULES)
         return _user_defined(obj)
     if _library(obj) is not None:
-        return getattr(obj, "__name__", "") in _CONSTRUCTORS
+        return bool({getattr(obj, "__name__", ""), written} & _CONSTRUCTORS)
     function = getattr(obj, "python_function", obj)  # a tf.function of the user's
     return inspect.isfunction(function) and _user_defined(function)
 
@@ -334,7 +336,8 @@ class _Evaluator:
 
     def _Call(self, node: ast.Call) -> Any:
         function = self.value(node.func)
-        if not allowed_call(function):
+        written = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if not allowed_call(function, written):
             name = getattr(function, "__name__", type(function).__name__)
             raise Refused(f"a call of {name} at line {node.lineno}")
         args = self._items(node.args)

@@ -205,17 +205,31 @@ _EVENT_WORDS = {
 }
 
 
-def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
-    """Side effects caused by the flagged lines: how often eagerly, how often as a graph."""
+def _event_counts(finding: Finding, run: Run) -> Counter[tuple[str, str]]:
     rows = range(finding["row"], finding["end_row"] + 1)
-    eager_counts: Counter[tuple[str, str]] = Counter()
-    graph_counts: Counter[tuple[str, str]] = Counter()
-    code = finding["code"]
-    for kind in SIDE_EFFECT_KINDS[code]:
-        for key, number in eager.recording.count(kind, rows).items():
-            eager_counts[(kind, key)] = number
-        for key, number in graph.recording.count(kind, rows).items():
-            graph_counts[(kind, key)] = number
+    counts: Counter[tuple[str, str]] = Counter()
+    for kind in SIDE_EFFECT_KINDS[finding["code"]]:
+        for key, number in run.recording.count(kind, rows).items():
+            counts[(kind, key)] = number
+    return counts
+
+
+def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -> Result:
+    """Side effects caused by the flagged lines: how often eagerly, how often as a graph.
+    A line the inputs never reach eagerly (a rare branch) is tried again with inputs that
+    take rare branches."""
+    eager_counts, graph_counts = _event_counts(finding, eager), _event_counts(finding, graph)
+    note = ""
+    if not eager_counts:
+        for variant in group.variants(finding):
+            if variant.eager is None or variant.graph is None or variant.inputs is None:
+                continue
+            counts = _event_counts(finding, variant.eager)
+            if counts:
+                eager, graph = variant.eager, variant.graph
+                eager_counts, graph_counts = counts, _event_counts(finding, graph)
+                note = f" (inputs that take its branch: {variant.inputs.source})"
+                break
     if not eager_counts and "read_file(" in group.span_text(finding):
         return unverifiable(
             "tf.io.read_file runs on every graph call; a frozen constant-path "
@@ -232,9 +246,10 @@ def _events(group: Group, finding: Finding, eager: Run, graph: Run, where: str) 
     )
     shown = key if kind in ("random", "clock", "subprocess") else repr(key)
     label = _EVENT_WORDS[kind].format(shown if kind != "open" else repr(_short_path(key)))
-    return _counted(
+    result = _counted(
         group, label, eager_counts[(kind, key)], graph_counts[(kind, key)], eager, graph, where
     )
+    return replace(result, evidence=result.evidence + note) if note else result
 
 
 def _short_path(path: str) -> str:

@@ -15,9 +15,13 @@ def run_epochs(weights, epochs):
     return weights
 
 
-def smooth(values):
-    @tf.function
-    def kernel(x):
-        return (x[1:] + x[:-1]) / 2.0
+def _average_neighbours(x):
+    return (x[1:] + x[:-1]) / 2.0
 
-    return kernel(values)
+
+def smooth(values):
+    return tf.function(_average_neighbours)(values)
+
+
+def smooth_all(batches):
+    return [smooth(batch) for batch in batches]

@@ -305,13 +305,15 @@ def test_user_output_never_reaches_ours(
 
 
 def test_unimportable_findings_need_no_worker() -> None:
-    notebook = Diagnostic(
-        "TF101", "m", str(DATA / "noisy.py"), Location(1, 1), Location(1, 2), "shout", cell=2
-    )
     syntax = Diagnostic("TF001", "m", str(DATA / "noisy.py"), Location(1, 1), Location(1, 2))
-    results = verify_diagnostics([notebook, syntax], device="gpu")  # no worker: no GPU check
-    assert [r.verification.status for r in results if r.verification] == ["unverifiable"] * 2
-    assert results[0].verification and "notebook" in results[0].verification.evidence
+    unnamed = Diagnostic("TF101", "m", "-", Location(1, 1), Location(1, 2), "shout")
+    results = verify_diagnostics([syntax, unnamed], device="gpu")  # no worker: no GPU check
+    assert [
+        (r.verification.status, r.verification.evidence) for r in results if r.verification
+    ] == [
+        ("unverifiable", "the file cannot be parsed or read, so it cannot be imported"),
+        ("unverifiable", "stdin is verified only when named: --stdin-filename NAME.py"),
+    ]
 
 
 @pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="a GPU may be visible")

@@ -5,7 +5,7 @@ Each module in tests/data/verify/realistic/ stands for one cause that used to le
 findings `unverifiable`: a `.numpy()` whose graph error masked the function's other findings;
 no example call (TF401 in a loop, TF402 in a helper nobody calls here); inputs only the code
 describes (unpacking, constructor widths, class ids against scores); branches ordinary inputs
-never take; a `Dataset.map` that only the `__main__` block builds.
+never take; a `Dataset.map` that only the `__main__` block builds; a notebook.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from tflint.diagnostics import Diagnostic
 from tflint.engine import lint_source
+from tflint.notebooks import lint_notebook
 from tflint.rules import RULES
 from tflint.verify import Verifier
 
@@ -36,13 +37,14 @@ def verifier() -> Iterator[Verifier]:
 
 def lint(path: Path) -> list[Diagnostic]:
     """The findings as in a project (TF402 leaves files under tests/ alone), on the real file."""
-    found = lint_source(path.read_bytes(), f"project/{path.name}", frozenset(RULES))
+    lint_file = lint_notebook if path.suffix == ".ipynb" else lint_source
+    found = lint_file(path.read_bytes(), f"project/{path.name}", frozenset(RULES))
     return [dataclasses.replace(d, filename=str(path)) for d in found]
 
 
 @pytest.fixture(scope="module")
 def verdicts(verifier: Verifier) -> dict[tuple[str, int, str], tuple[str, str]]:
-    findings = [d for path in sorted(REALISTIC.glob("*.py")) for d in lint(path)]
+    findings = [d for path in sorted(REALISTIC.glob("*.*")) for d in lint(path)]
     return {
         (Path(r.filename).name, r.location.row, r.code): (
             r.verification.status,
@@ -94,6 +96,10 @@ EXPECTED = {
     # a tf.data pipeline only the __main__ block builds, read without running the block
     ("pipeline_main.py", 13, "TF103"): ran("numpy.random.uniform ran", 1, 9, "augment", 9),
     ("pipeline_main.py", 14, "TF103"): ran("random.random ran", 1, 9, "augment", 9),
+    # a notebook: its code cells up to the flagged one (magics set aside) make the module; the
+    # last cell, which raises, is never run
+    ("regressor.ipynb", 3, "TF101"): ran("print ran", 1, 3, "fit_step"),
+    ("regressor.ipynb", 4, "TF104"): ran("time.time ran", 1, 3, "fit_step"),
 }
 
 

@@ -45,7 +45,7 @@ def _skip_reason(diagnostic: Diagnostic, sources: dict[str, str]) -> str | None:
     if diagnostic.code in ("TF001", "TF002"):
         return "the file cannot be parsed or read, so it cannot be imported"
     if diagnostic.cell is not None:
-        return "notebook cells are not imported by the verifier"
+        return None if diagnostic.filename.endswith(".ipynb") else "a cell outside a notebook"
     if _resolved(diagnostic.filename) in sources:
         return None
     if diagnostic.filename == "-":
@@ -117,12 +117,10 @@ class Verifier:
         sources = {_resolved(name): text for name, text in (sources or {}).items()}
         verdicts: list[Verification | None] = [None] * len(diagnostics)
         groups = _groups(diagnostics, verdicts, sources)
-        keys = sorted(groups, key=lambda k: (k[0], k[1] or ""))
+        keys = sorted(groups, key=lambda k: (k[0], k[1] or "", k[2] or 0))
         requests = [
-            _request(
-                file, symbol, [diagnostics[i] for i in groups[(file, symbol)]], self.device, sources
-            )
-            for file, symbol in keys
+            _request(key, [diagnostics[i] for i in groups[key]], self.device, sources)
+            for key in keys
         ]
         total, finished = sum(len(m) for m in groups.values()), 0
 
@@ -131,7 +129,7 @@ class Verifier:
         broken_imports: dict[str, Lost] = {}
 
         def known(index: int) -> Lost | None:
-            lost = broken_imports.get(keys[index][0])
+            lost = broken_imports.get(_module_of(keys[index]))
             if lost is None and progress is not None:
                 progress(finished, total, _label(keys[index]))
             return lost
@@ -141,7 +139,7 @@ class Verifier:
             members = groups[keys[index]]
             if isinstance(answer, Lost):
                 if answer.stage is Stage.IMPORTING:
-                    broken_imports[keys[index][0]] = answer
+                    broken_imports[_module_of(keys[index])] = answer
                 verifications = [_unverifiable(answer.reason)] * len(members)
             else:
                 self.seconds.append(answer.seconds)
@@ -179,23 +177,33 @@ class Verifier:
         self.close()
 
 
-def _label(key: tuple[str, str | None]) -> str:
-    return f"{Path(key[0]).name}: {key[1] or 'module-level code'}"
+# (file, symbol, notebook cell up to which the cells are run: None for a .py file)
+Key = tuple[str, str | None, int | None]
+
+
+def _module_of(key: Key) -> tuple[str, int | None]:
+    """What one import covers: the file, or a notebook's cells up to one."""
+    return key[0], key[2]
+
+
+def _label(key: Key) -> str:
+    cell = f" (cell {key[2]})" if key[2] else ""
+    return f"{Path(key[0]).name}{cell}: {key[1] or 'module-level code'}"
 
 
 def _groups(
     diagnostics: list[Diagnostic],
     verdicts: list[Verification | None],
     sources: dict[str, str],
-) -> dict[tuple[str, str | None], list[int]]:
-    """Findings by (file, symbol); those that cannot be sent get their verdict right away."""
-    groups: dict[tuple[str, str | None], list[int]] = {}
+) -> dict[Key, list[int]]:
+    """Findings by (file, symbol, cell); those that cannot be sent get their verdict now."""
+    groups: dict[Key, list[int]] = {}
     for index, diagnostic in enumerate(diagnostics):
         reason = _skip_reason(diagnostic, sources)
         if reason:
             verdicts[index] = _unverifiable(reason)
         else:
-            key = (_resolved(diagnostic.filename), diagnostic.symbol)
+            key = (_resolved(diagnostic.filename), diagnostic.symbol, diagnostic.cell)
             groups.setdefault(key, []).append(index)
     return groups
 
@@ -257,16 +265,36 @@ def verify_diagnostics(
     return results
 
 
-def _request(
-    file: str,
-    symbol: str | None,
-    members: list[Diagnostic],
-    device: str,
-    sources: dict[str, str],
-) -> Request:
+def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str, str]) -> Request:
+    file, symbol, cell = key
+    source, offset = sources.get(file), 0
+    if cell is not None:
+        source, offset = materialise(file, cell)
     findings = [
-        Finding(d.code, start.row, start.column, end.row, end.column)
+        Finding(d.code, start.row + offset, start.column, end.row + offset, end.column)
         for d in members
         for start, end in [(d.location, d.end_location)]
     ]
-    return Request(file, symbol, f"/{device}", findings, sources.get(file))
+    return Request(file, symbol, f"/{device}", findings, source)
+
+
+def materialise(path: str, cell: int) -> tuple[str, int]:
+    """A notebook's code cells up to `cell` (later ones are not run), joined as one module
+    with IPython syntax (`%magic`, `!shell`, `%%cell` magics) turned into `pass`/blank rows,
+    and how many rows precede `cell` in it. An unreadable notebook gives an empty module: its
+    findings come back unverifiable."""
+    from dataclasses import replace
+
+    from tflint.notebooks import parse_notebook, python_source
+
+    try:
+        notebook = parse_notebook(Path(path).read_bytes())
+    except OSError:
+        return "", 0
+    if isinstance(notebook, str):
+        return "", 0
+    upto = replace(notebook, cells=tuple(c for c in notebook.cells if c.number <= cell))
+    source, cells = python_source(upto)
+    if cell not in cells.numbers:
+        return source, 0
+    return source, cells.first_rows[cells.numbers.index(cell)] - 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import linecache
 import os
 import sys
 import time
@@ -52,6 +53,7 @@ class ImportFailed(Exception):
 
 
 _counter = 0
+_given_sources: set[str] = set()  # linecache entries of text run in place of a file
 
 
 def _package_of(path: Path) -> tuple[Path, str] | None:
@@ -116,6 +118,10 @@ def _run_source(name: str, package: str, file: Path, source: str) -> ModuleType:
     module.__package__ = package
     module.__spec__ = importlib.util.spec_from_loader(name, loader=None, origin=str(file))
     sys.modules[name] = module
+    # inspect.getsource (AutoGraph converts from it) must read this text, not the file on
+    # disk (stdin's edited text, a notebook's JSON); an entry without mtime stays cached
+    linecache.cache[str(file)] = (len(source), None, source.splitlines(True), str(file))
+    _given_sources.add(str(file))
     exec(compile(source, str(file), "exec"), vars(module))
     return module
 
@@ -129,6 +135,9 @@ def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
         if name.startswith("_tflint_verify_") or (file and observe.is_user_file(file)):
             del sys.modules[name]
     sys.path[:] = path_before
+    for file in _given_sources:
+        linecache.cache.pop(file, None)
+    _given_sources.clear()
     observe.creations.clear()
     observe.compiled.clear()
     observe.forget_conversions()

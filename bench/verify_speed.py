@@ -1,5 +1,6 @@
 """How fast `--verify` is: worker start-up (TensorFlow import) and the cost per verified
-function once workers are up, over every finding in rules/*/bad.py.
+function once workers are up (median and p90), over every finding in rules/*/bad.py and in the
+realistic modules of tests/data/verify/realistic/ (a notebook among them).
 
 Run: python bench/verify_speed.py [--jobs N]. Prints the figures; not run by pytest.
 """
@@ -13,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from tflint.engine import lint_source
+from tflint.notebooks import lint_notebook
 from tflint.rules import RULES
 from tflint.verify import Verifier
 
@@ -23,10 +25,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
     jobs = parser.parse_args().jobs
+    paths = [
+        *sorted(ROOT.glob("rules/*/bad.py")),
+        *sorted(ROOT.glob("tests/data/verify/realistic/*.*")),
+    ]
     diagnostics = [
         d
-        for path in sorted(ROOT.glob("rules/*/bad.py"))
-        for d in lint_source(path.read_bytes(), str(path), frozenset(RULES))
+        for path in paths
+        for d in (lint_notebook if path.suffix == ".ipynb" else lint_source)(
+            path.read_bytes(), str(path), frozenset(RULES)
+        )
     ]
     functions = len(
         {(d.filename, d.symbol) for d in diagnostics if d.code not in ("TF001", "TF002")}

@@ -8,6 +8,7 @@ verifiable (a `print` in a tf.function), so the verdict also says whether its im
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -254,9 +255,13 @@ def test_a_keras_folder_in_the_working_directory_does_not_stop_the_run(
     (tmp_path / "keras").mkdir()
     (tmp_path / "keras" / "__init__.py").write_text('raise ImportError("a local keras/ folder")\n')
     module(tmp_path, "train.py", "")
-    run = tflint(tmp_path, "--select", "TF101", "train.py")
+    run = tflint(tmp_path, "--select", "TF101", "--verbose", "train.py")
     assert run.returncode == 1, run.stderr
     assert "[confirmed: print ran 1\u00d7 in 3 graph calls of step" in run.stdout
+    # --verbose: the isolation in place, and the time of each finding
+    assert "verify: isolation: dies with tflint, " in run.stderr
+    assert "sockets refused" in run.stderr
+    assert re.search(r"^verify: train\.py:9: TF101 \d+\.\d\d s$", run.stderr, re.MULTILINE)
 
 
 def test_stdin_is_verified_as_given_not_as_on_disk(tmp_path: Path) -> None:

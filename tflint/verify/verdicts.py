@@ -24,7 +24,7 @@ import tensorflow as tf
 from tflint.verify import observe
 from tflint.verify.compare import Comparison, Run, raised_numpy, watched_names
 from tflint.verify.group import Finding, Group
-from tflint.verify.inputs import tensor
+from tflint.verify.inputs import Refused, Scope, evaluate, tensor
 from tflint.verify.loops import ITERATIONS, call_per_iteration
 from tflint.verify.pattern import describe, message_line
 from tflint.verify.protocol import Result, Status
@@ -390,14 +390,18 @@ def _run_eagerly(group: Group, finding: Finding) -> Result:
 
 
 def _dtype(group: Group, finding: Finding) -> Result:
-    """TF204: evaluate the flagged expression where it can be (module-level names only)."""
+    """TF204: evaluate the flagged expression where it can be (module-level names only), and
+    only when it reads as data and constructors (`inputs.evaluate`)."""
     text = group.span_text(finding)
     try:
-        value = eval(compile(text.strip(), "<flagged expression>", "eval"), group.module.namespace)
+        node = ast.parse(text.strip(), mode="eval").body
+        value = evaluate(node, Scope({}, group.module.namespace))
     except NameError as exc:
         raise Unresolved(f"the expression uses names local to its function ({exc.name})") from exc
     except SyntaxError as exc:
         raise Unresolved("the flagged span is not an expression") from exc
+    except Refused as exc:
+        raise Unresolved(f"the verifier does not evaluate this expression ({exc})") from exc
     except Exception as exc:
         raise Unresolved(f"evaluating the expression raised {describe(exc)}") from exc
     dtype = getattr(value, "dtype", None)

@@ -267,22 +267,23 @@ def verify_diagnostics(
 
 def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str, str]) -> Request:
     file, symbol, cell = key
-    source, offset = sources.get(file), 0
+    source, offset, cells = sources.get(file), 0, None
     if cell is not None:
-        source, offset = materialise(file, cell)
+        source, cells = materialise(file, cell)
+        offset = cells[-1] - 1 if cells else 0
     findings = [
         Finding(d.code, start.row + offset, start.column, end.row + offset, end.column)
         for d in members
         for start, end in [(d.location, d.end_location)]
     ]
-    return Request(file, symbol, f"/{device}", findings, source)
+    return Request(file, symbol, f"/{device}", findings, source, cells)
 
 
-def materialise(path: str, cell: int) -> tuple[str, int]:
+def materialise(path: str, cell: int) -> tuple[str, list[int]]:
     """A notebook's code cells up to `cell` (later ones are not run), joined as one module
     with IPython syntax (`%magic`, `!shell`, `%%cell` magics) turned into `pass`/blank rows,
-    and how many rows precede `cell` in it. An unreadable notebook gives an empty module: its
-    findings come back unverifiable."""
+    and the row where each of those cells starts in it (`cell` last). An unreadable notebook
+    gives an empty module: its findings come back unverifiable."""
     from dataclasses import replace
 
     from tflint.notebooks import parse_notebook, python_source
@@ -290,11 +291,11 @@ def materialise(path: str, cell: int) -> tuple[str, int]:
     try:
         notebook = parse_notebook(Path(path).read_bytes())
     except OSError:
-        return "", 0
+        return "", []
     if isinstance(notebook, str):
-        return "", 0
+        return "", []
     upto = replace(notebook, cells=tuple(c for c in notebook.cells if c.number <= cell))
     source, cells = python_source(upto)
-    if cell not in cells.numbers:
-        return source, 0
-    return source, cells.first_rows[cells.numbers.index(cell)] - 1
+    if not cells.numbers or cells.numbers[-1] != cell:
+        return source, []
+    return source, list(cells.first_rows)

@@ -127,6 +127,9 @@ class Worker:
             reason = f"{python} did not start a worker: {exc}{worker.last_words}"
             worker.close()
             raise WorkerError(reason) from exc
+        except BaseException:  # Ctrl-C while TensorFlow loads: nothing may stay behind
+            worker.close()
+            raise
         if not isinstance(message, Hello) or message.error:
             worker.close()
             error = message.error if isinstance(message, Hello) else "no hello"

@@ -52,13 +52,15 @@ class Finding:
 @dataclass(frozen=True)
 class Request:
     """Verify the findings of one symbol in one file. `source` is the text to verify when it
-    is not the file on disk (stdin, a notebook's cells made into a module)."""
+    is not the file on disk (stdin, a notebook's cells made into a module); `cells` says
+    where each notebook cell starts in it (each runs on its own)."""
 
     file: str
     symbol: str | None
     device: str
     findings: list[Finding]
     source: str | None = None
+    cells: list[int] | None = None  # a notebook's cells: the first row of each, in `source`
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ def _refuse_sockets(event: str, args: tuple[Any, ...]) -> None:
 def enter(parent: int, memory: int, cpu_seconds: int) -> list[str]:
     """Isolate this process (call first thing, single-threaded); what was put in place."""
     sys.dont_write_bytecode = True
-    protections = [p for p in (_die_with_parent(parent), _isolate_network()) if p]
+    network = _isolate_network()  # first: a new user namespace must not clear the signal
+    protections = [p for p in (_die_with_parent(parent), network) if p]
     protections += _limit_resources(memory, cpu_seconds)
     sys.addaudithook(_refuse_sockets)
     protections.append("sockets refused")

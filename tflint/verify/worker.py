@@ -67,7 +67,9 @@ def _package_of(path: Path) -> tuple[Path, str] | None:
     return (directory, ".".join(parts)) if len(parts) > 1 else None
 
 
-def load_module(path: str, text: str | None = None) -> tuple[Any, ast.Module, str]:
+def load_module(
+    path: str, text: str | None = None, cells: list[int] | None = None
+) -> tuple[Any, ast.Module, str]:
     """Import a file by path, never as `__main__` (so its main block does not run). A script
     gets a fresh name and its directory on sys.path, as `python file.py` would have it; a module
     inside a package is imported by its dotted name with the package's root on sys.path, so
@@ -98,7 +100,7 @@ def load_module(path: str, text: str | None = None) -> tuple[Any, ast.Module, st
         else:
             stem = "".join(c if c.isalnum() else "_" for c in file.stem)
             name, parent = f"_tflint_verify_{_counter}_{stem}", ""
-        module = _run_source(name, parent, file, source)
+        module = _run_source(name, parent, file, source, cells)
     except ImportFailed:
         raise
     except SystemExit as exc:
@@ -111,8 +113,12 @@ def load_module(path: str, text: str | None = None) -> tuple[Any, ast.Module, st
     return module, tree, source
 
 
-def _run_source(name: str, package: str, file: Path, source: str) -> ModuleType:
-    """A module named `name` made by running `source` as if it were `file`."""
+def _run_source(
+    name: str, package: str, file: Path, source: str, cells: list[int] | None = None
+) -> ModuleType:
+    """A module named `name` made by running `source` as if it were `file`. With `cells`
+    (the first row of each notebook cell), each cell runs on its own, as in a notebook: one
+    that raises (tutorials show errors on purpose) does not stop the next."""
     module = ModuleType(name)
     module.__file__ = str(file)
     module.__package__ = package
@@ -122,7 +128,16 @@ def _run_source(name: str, package: str, file: Path, source: str) -> ModuleType:
     # disk (stdin's edited text, a notebook's JSON); an entry without mtime stays cached
     linecache.cache[str(file)] = (len(source), None, source.splitlines(True), str(file))
     _given_sources.add(str(file))
-    exec(compile(source, str(file), "exec"), vars(module))
+    if not cells:
+        exec(compile(source, str(file), "exec"), vars(module))
+        return module
+    rows = source.splitlines(True)
+    for first, end in zip(cells, [*cells[1:], len(rows) + 1], strict=True):
+        text = "\n" * (first - 1) + "".join(rows[first - 1 : end - 1])  # rows keep numbers
+        try:
+            exec(compile(text, str(file), "exec"), vars(module))
+        except Exception:  # a failing cell is the notebook's own: the next one runs
+            continue
     return module
 
 
@@ -149,7 +164,7 @@ def _results(request: Request, send: Any) -> list[Result]:
     findings = [asdict(f) for f in request.findings]
     send(Progress(Stage.IMPORTING))
     try:
-        module, tree, source = load_module(request.file, request.source)
+        module, tree, source = load_module(request.file, request.source, request.cells)
     except ImportFailed as exc:
         return [verdicts.unverifiable(str(exc))] * len(findings)
     send(Progress(Stage.RUNNING, request.symbol or "module-level code"))

@@ -28,6 +28,7 @@ from tflint.verify.inputs import (
 )
 from tflint.verify.observe import Recording
 from tflint.verify.target import Module, Unresolved, instantiate, lookup
+from tflint.verify.worker import CELL_ERROR
 
 
 @dataclass
@@ -54,6 +55,7 @@ def _run_main_statement(module: Module, row: int) -> PatternRun:
     for node in module.tree.body:
         if node.lineno <= row <= (node.end_lineno or node.lineno):
             if not _is_main_guard(node):
+                _check_cell_reached(module, row)
                 return PatternRun("importing the module", at_import=True)
             for call, scope in calls_with_scope(
                 ast.Module(body=[node], type_ignores=[]),
@@ -70,6 +72,21 @@ def _run_main_statement(module: Module, row: int) -> PatternRun:
                 )
             break
     raise Unresolved(f"line {row} of the __main__ block is not a call the verifier can run")
+
+
+def _check_cell_reached(module: Module, row: int) -> None:
+    """A notebook cell that raised before reaching `row` never ran that line: Unresolved."""
+    error = module.namespace.get(CELL_ERROR)
+    if error is None:
+        return
+    rows = []
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == module.filename:
+            rows.append(tb.tb_lineno)
+        tb = tb.tb_next
+    if rows and rows[0] <= row:
+        raise Unresolved(f"its notebook cell stopped at line {rows[0]}: {describe(error)}")
 
 
 def run_main_setup(module: Module, name: str) -> bool:

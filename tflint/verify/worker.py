@@ -53,6 +53,7 @@ class ImportFailed(Exception):
 
 
 _counter = 0
+CELL_ERROR = "__tflint_cell_error__"  # the flagged notebook cell's exception, if it raised
 _given_sources: set[str] = set()  # linecache entries of text run in place of a file
 
 
@@ -136,8 +137,11 @@ def _run_source(
         text = "\n" * (first - 1) + "".join(rows[first - 1 : end - 1])  # rows keep numbers
         try:
             exec(compile(text, str(file), "exec"), vars(module))
-        except Exception:  # a failing cell is the notebook's own: the next one runs
-            continue
+        except ImportError:
+            raise  # a missing package: what follows cannot run as the notebook means it
+        except Exception as exc:  # a cell that fails on purpose: the next one runs
+            if first == cells[-1]:  # the flagged cell: its lines after the error never ran
+                module.__dict__[CELL_ERROR] = exc
     return module
 
 

@@ -84,17 +84,17 @@ def test_every_rule_has_exactly_one_check_and_every_check_a_rule() -> None:
 @pytest.mark.verify
 def test_every_rule_has_a_verdict_and_every_verdict_a_rule() -> None:
     from tests.test_verify import TIER1
-    from tflint.verify import probes
+    from tflint.verify import verdicts
 
     keyed = [
-        *probes.SIDE_EFFECT_KINDS,
-        *probes.EXPECTED_ERRORS,
-        *probes.DIVERGENCE,
-        *probes._PROBES,
+        *verdicts.SIDE_EFFECT_KINDS,
+        *verdicts.EXPECTED_ERRORS,
+        *verdicts.DIVERGENCE,
+        *verdicts._PROBES,
     ]
     assert set(keyed) <= set(CHECKED_CODES)
-    assert sorted(set(probes.DIVERGENCE) | set(probes._PROBES)) == CHECKED_CODES
-    assert set(probes.DIVERGENCE).isdisjoint(probes._PROBES)  # one way to judge each code
+    assert sorted(set(verdicts.DIVERGENCE) | set(verdicts._PROBES)) == CHECKED_CODES
+    assert set(verdicts.DIVERGENCE).isdisjoint(verdicts._PROBES)  # one way to judge each code
     assert sorted(TIER1) == CHECKED_CODES
 
 

@@ -97,8 +97,8 @@ EXPECTED = {
     ("pipeline_main.py", 13, "TF103"): ran("numpy.random.uniform ran", 1, 9, "augment", 9),
     ("pipeline_main.py", 14, "TF103"): ran("random.random ran", 1, 9, "augment", 9),
     # a notebook: its code cells up to the flagged one (magics set aside) make the module, each
-    # run on its own (the cell that shows an error on purpose does not stop the next); the
-    # last cell, which would raise, is never run
+    # run on its own (neither a package this machine lacks nor the cell that shows an error
+    # on purpose stops the next); the last cell, which would raise, is never run
     ("regressor.ipynb", 3, "TF101"): ran("print ran", 1, 3, "fit_step"),
     ("regressor.ipynb", 4, "TF104"): ran("time.time ran", 1, 3, "fit_step"),
 }

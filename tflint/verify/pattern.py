@@ -75,10 +75,13 @@ def _run_main_statement(module: Module, row: int) -> PatternRun:
 
 
 def _check_cell_reached(module: Module, row: int) -> None:
-    """A notebook cell that raised before reaching `row` never ran that line: Unresolved."""
+    """Module-level code of a notebook is judged only when the cells before it ran: not after
+    a missing package, nor when its own cell raised before reaching `row`."""
     error = module.namespace.get(CELL_ERROR)
     if error is None:
         return
+    if isinstance(error, ImportError):
+        raise Unresolved(f"a notebook cell raised {describe(error)}")
     rows = []
     tb = error.__traceback__
     while tb is not None:

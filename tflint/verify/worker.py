@@ -137,11 +137,11 @@ def _run_source(
         text = "\n" * (first - 1) + "".join(rows[first - 1 : end - 1])  # rows keep numbers
         try:
             exec(compile(text, str(file), "exec"), vars(module))
-        except ImportError:
-            raise  # a missing package: what follows cannot run as the notebook means it
-        except Exception as exc:  # a cell that fails on purpose: the next one runs
-            if first == cells[-1]:  # the flagged cell: its lines after the error never ran
-                module.__dict__[CELL_ERROR] = exc
+        except Exception as exc:  # a cell that fails (on purpose, or a missing package):
+            # the next one runs; a missing package, or the flagged cell's own error, is
+            # kept for the findings of module-level code (see pattern.py)
+            if first == cells[-1] or isinstance(exc, ImportError):
+                module.__dict__.setdefault(CELL_ERROR, exc)
     return module
 
 

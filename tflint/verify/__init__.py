@@ -126,7 +126,7 @@ class Verifier:
 
         # A module whose import hangs or crashes the worker would do it again for each of its
         # functions: its other requests get the same answer without a worker.
-        broken_imports: dict[str, Lost] = {}
+        broken_imports: dict[tuple[str, int | None], Lost] = {}
 
         def known(index: int) -> Lost | None:
             lost = broken_imports.get(_module_of(keys[index]))

@@ -135,12 +135,12 @@ def constructor_arguments(cls: type) -> dict[str, Any] | None:
     """Values for the parameters of `cls.__init__` that have no default, by name or
     annotation; None when one of them has neither."""
     try:
-        parameters = inspect.signature(cls.__init__).parameters.values()
+        parameters = inspect.signature(cls).parameters.values()
     except (TypeError, ValueError):
         return None
     chosen = {}
     for p in parameters:
-        if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         if p.default is not p.empty:
             continue

@@ -269,7 +269,7 @@ class KerasSubject(Subject):
         """The structure the traced method unpacks its first argument into (for a training
         step: `(x, y)` data, of which x is what is fed)."""
         node = method_node(self._module.tree, self.label, self._method)
-        parameter = node and first_parameter(node)
+        parameter = first_parameter(node) if node is not None else None
         if node is None or parameter is None:
             return None
         nesting = unpacked(node, parameter)

@@ -281,3 +281,30 @@ def test_stdin_without_a_name_is_not_verified(tmp_path: Path) -> None:
     assert "[unverifiable: stdin is verified only when named: --stdin-filename NAME.py]" in (
         run.stdout
     )
+
+
+def test_a_notebooks_shell_lines_and_magics_never_run(verifier: Verifier, tmp_path: Path) -> None:
+    """Cells reach the worker as IPython writes them (`get_ipython().system(...)`); the worker's
+    inert shell turns each into a no-op, so the `!touch` never makes its file and the cell's
+    other statements still run (the finding is confirmed)."""
+    import nbformat
+
+    from tflint.notebooks import lint_notebook
+
+    marker = tmp_path / "shell-ran"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(f"!touch {marker}\n%matplotlib inline\nimport tensorflow as tf"),
+        nbformat.v4.new_code_cell(textwrap.dedent(STEP).strip()),
+    ]
+    path = tmp_path / "shell.ipynb"
+    path.write_text(nbformat.writes(notebook))
+    found = [
+        d
+        for d in lint_notebook(path.read_bytes(), str(path), frozenset(RULES))
+        if d.code == "TF101"
+    ]
+    [result] = verifier.verify(found)  # type: ignore[arg-type]
+    assert result.verification is not None
+    assert result.verification.status == "confirmed", result.verification
+    assert not marker.exists()

@@ -281,8 +281,9 @@ def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str
 
 def materialise(path: str, cell: int) -> tuple[str, list[int]]:
     """A notebook's code cells up to `cell` (later ones are not run), joined as one module
-    with IPython syntax (`%magic`, `!shell`, `%%cell` magics) turned into `pass`/blank rows,
-    and the row where each of those cells starts in it (`cell` last). An unreadable notebook
+    with IPython syntax (`%magic`, `!shell`) written as IPython runs it (the worker makes those
+    calls no-ops; other languages' `%%cell` magics are blank rows), and the row where each of
+    those cells starts in it (`cell` last). An unreadable notebook
     gives an empty module: its findings come back unverifiable."""
     from dataclasses import replace
 
@@ -295,7 +296,8 @@ def materialise(path: str, cell: int) -> tuple[str, list[int]]:
     if isinstance(notebook, str):
         return "", []
     upto = replace(notebook, cells=tuple(c for c in notebook.cells if c.number <= cell))
-    source, cells = python_source(upto)
+    prepared = python_source(upto)
+    source, cells = prepared.code, prepared.cells
     if not cells.numbers or cells.numbers[-1] != cell:
         return source, []
     return source, list(cells.first_rows)

@@ -132,6 +132,9 @@ def _run_source(
     if not cells:
         exec(compile(source, str(file), "exec"), vars(module))
         return module
+    # Magics and shell lines arrive as IPython writes them (`get_ipython().system(...)`):
+    # an inert shell makes each a no-op returning None, so no command ever runs.
+    module.__dict__["get_ipython"] = _InertShell
     rows = source.splitlines(True)
     for first, end in zip(cells, [*cells[1:], len(rows) + 1], strict=True):
         text = "\n" * (first - 1) + "".join(rows[first - 1 : end - 1])  # rows keep numbers
@@ -143,6 +146,14 @@ def _run_source(
             if first == cells[-1] or isinstance(exc, ImportError):
                 module.__dict__.setdefault(CELL_ERROR, exc)
     return module
+
+
+class _InertShell:
+    """What `get_ipython()` returns in a verified notebook: every magic, shell command and
+    help request is accepted and does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
 
 
 def _forget_user_modules(before: set[str], path_before: list[str]) -> None:

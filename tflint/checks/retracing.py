@@ -243,7 +243,7 @@ class RunEagerlyCheck(Check):
     codes = frozenset({"TF407"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if ctx.is_test_file:
+        if ctx.is_test_file or _under_debug_switch(ctx):
             return
         qualname = ctx.qualname(node.func)
         if qualname in (
@@ -262,7 +262,7 @@ class RunEagerlyCheck(Check):
                 return
 
     def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
-        if ctx.is_test_file or not _is_true(node.value):
+        if ctx.is_test_file or not _is_true(node.value) or _under_debug_switch(ctx):
             return
         for target in node.targets:
             if (
@@ -280,6 +280,35 @@ class RunEagerlyCheck(Check):
             "keep it to debugging sessions and remove it",
             fix,
         )
+
+
+def _under_debug_switch(ctx: FileContext) -> bool:
+    """Inside the body of `if debug:` / `if FLAGS.debug:` / `if args.eager_debug:` (in the
+    current function): eager mode behind a debugging switch is what TF407 recommends."""
+    ancestors = ctx.ancestors
+    for index in range(len(ancestors) - 2, -1, -1):
+        ancestor = ancestors[index]
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return False
+        if (
+            isinstance(ancestor, cst.If)
+            and ancestors[index + 1] is ancestor.body
+            and _names_debug_flag(ancestor.test)
+        ):
+            return True
+    return False
+
+
+def _names_debug_flag(test: cst.BaseExpression) -> bool:
+    """`debug`, `self.debug`, `FLAGS.debug_mode`, `cfg.get("debug")`, `debug and ...`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _names_debug_flag(test.left) or _names_debug_flag(test.right)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.args:
+        key = test.args[0].value
+        return isinstance(key, cst.SimpleString) and "debug" in key.value.lower()
+    if isinstance(test, cst.Attribute):
+        return "debug" in test.attr.value.lower()
+    return isinstance(test, cst.Name) and "debug" in test.value.lower()
 
 
 def _is_true(node: cst.BaseExpression) -> bool:

@@ -296,3 +296,50 @@ def test_eager_mode_outside_a_debug_switch_is_flagged(header, row) -> None:
         f"    {header}\n        tf.config.run_functions_eagerly(True)\n"
     )
     assert found(source) == [(row + 1, 9, "TF407")]
+
+
+@pytest.mark.parametrize(
+    "test, branch",
+    [
+        ("tf.executing_eagerly() or not xla_ready", "else"),
+        ("not tf.executing_eagerly()", "body"),
+        ("not tf.executing_eagerly() and xla_ready", "body"),
+    ],
+)
+def test_graph_only_branches_of_boolean_tests_are_quiet(test, branch) -> None:
+    inner = (
+        "@tf.function(jit_compile=True)\n"
+        "        def call_fn(y):\n"
+        "            return fn(y)\n\n"
+        "        return call_fn(x)"
+    )
+    body, orelse = (inner, "return fn(x)") if branch == "body" else ("return fn(x)", inner)
+    source = (
+        "import tensorflow as tf\n\n\ndef compiled(fn, x, xla_ready):\n"
+        f"    if {test}:\n        {body}\n    else:\n        {orelse}\n"
+    )
+    assert found(source) == []
+    flipped = source.replace(f"if {test}:", "if xla_ready:")
+    assert [code for _, _, code in found(flipped)] == ["TF402"]
+
+
+def test_loop_over_literal_settings_and_forwarded_jit_compile_are_quiet() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def sweep():
+            for scale in (0.5, 2.0):
+                tf.function(lambda t: t * scale)(tf.constant(1.0))
+
+
+        def run(x, jit_compile=False):
+            @tf.function(jit_compile=jit_compile)
+            def whole(y):
+                return y * 2.0
+
+            return whole(x)
+        """
+    )
+    assert found(source) == []

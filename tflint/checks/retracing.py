@@ -172,9 +172,12 @@ class FunctionRecreatedCheck(Check):
             isinstance(ctx.parent(), cst.Call) and ctx.parent().func is node  # type: ignore[union-attr]
         ):
             return  # `tf.function(**options)` handed on as a decorator
-        if _loop_ancestors(ctx) or _in_comprehension_element(ctx):
+        per_step_loops = [loop for loop in _loop_ancestors(ctx) if not _over_literals(loop.iter)]
+        if per_step_loops or _in_comprehension_element(ctx):
             self._report_call(node, "in a loop", "every time", ctx)
             return
+        if _loop_ancestors(ctx):
+            return  # a loop over a few literal settings: as many tf.functions as settings
         outer = ctx.function
         caller = ctx.parent(depth)
         if not (
@@ -246,6 +249,8 @@ class FunctionRecreatedCheck(Check):
         if status is _Status.PER_STEP:
             return why
         jit = options.get("jit_compile")
+        if _forwards_a_parameter(jit, ctx):
+            return None  # `jit_compile=jit_compile`: the caller compiles a whole run, by choice
         if status is _Status.UNKNOWN and jit is not None and not _is_false(jit):
             return (
                 "which other modules call, and with `jit_compile` each of those calls compiles "
@@ -308,35 +313,41 @@ class _CallSites(cst.CSTVisitor):
         self._functions.pop()
         self._loops.pop()
 
-    def _enter_loop(self) -> None:
+    def _looped(self, once: cst.CSTNode | None, repeated: tuple[cst.CSTNode | None, ...]) -> bool:
+        """Walk `once` (a loop's iterable, evaluated once) outside the loop, the rest in it."""
+        if once is not None:
+            walk(once, self)
         self._loops[-1] += 1
-
-    def _leave_loop(self) -> None:
+        for part in repeated:
+            if part is not None:
+                walk(part, self)
         self._loops[-1] -= 1
+        return False
 
-    def visit_For(self, node: cst.For) -> None:
-        self._enter_loop()
+    def visit_For(self, node: cst.For) -> bool | None:
+        if _over_literals(node.iter):
+            return None  # a few literal settings, not steps
+        return self._looped(node.iter, (node.body,))
 
-    def leave_For(self, original_node: cst.For) -> None:
-        self._leave_loop()
+    def visit_While(self, node: cst.While) -> bool:
+        return self._looped(None, (node.test, node.body))
 
-    def visit_While(self, node: cst.While) -> None:
-        self._enter_loop()
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
 
-    def leave_While(self, original_node: cst.While) -> None:
-        self._leave_loop()
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._enter_loop()
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
 
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._leave_loop()
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._comprehension(node.key, node.for_in, node.value)
 
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._enter_loop()
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._leave_loop()
+    def _comprehension(
+        self, element: cst.BaseExpression, for_in: cst.CompFor, *more: cst.BaseExpression
+    ) -> bool:
+        return self._looped(for_in.iter, (element, *more, *for_in.ifs, for_in.inner_for_in))
 
     def visit_Call(self, node: cst.Call) -> None:
         name = _called_name(node.func)
@@ -362,6 +373,33 @@ def _options(call: cst.Call) -> dict[str, cst.BaseExpression]:
     return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
 
 
+def _over_literals(iterable: cst.BaseExpression) -> bool:
+    """`for n in (10, 250):` / `enumerate(["a", "b"])`: a few literal settings, not steps."""
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value in ("enumerate", "zip")
+        and iterable.args
+    ):
+        return all(_over_literals(arg.value) for arg in iterable.args)
+    return isinstance(iterable, cst.List | cst.Tuple) and all(
+        isinstance(e.value, cst.BaseNumber | cst.BaseString) for e in iterable.elements
+    )
+
+
+def _forwards_a_parameter(value: cst.BaseExpression | None, ctx: FileContext) -> bool:
+    """Whether an option is a parameter of an enclosing function passed straight through."""
+    if not isinstance(value, cst.Name):
+        return False
+    for frame in ctx.frames:
+        if isinstance(frame.node, cst.FunctionDef):
+            params = frame.node.params
+            names = (*params.posonly_params, *params.params, *params.kwonly_params)
+            if any(p.name.value == value.value for p in names):
+                return True
+    return False
+
+
 def _is_false(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "False"
 
@@ -377,15 +415,24 @@ def _in_graph_only_branch(ctx: FileContext) -> bool:
         if not isinstance(ancestor, cst.If):
             continue
         child = ancestors[index + 1]
-        test = ancestor.test
-        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-        if negated:
-            test = test.expression  # type: ignore[attr-defined]
-        if not _is_executing_eagerly(test, ctx):
-            continue
-        if (child is ancestor.body and negated) or (child is ancestor.orelse and not negated):
+        if child is ancestor.body and _forces_graph(ancestor.test, True, ctx):
+            return True
+        if child is ancestor.orelse and _forces_graph(ancestor.test, False, ctx):
             return True
     return False
+
+
+def _forces_graph(test: cst.BaseExpression, value: bool, ctx: FileContext) -> bool:
+    """Whether `test` evaluating to `value` means `tf.executing_eagerly()` is False."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _forces_graph(test.expression, not value, ctx)
+    if isinstance(test, cst.BooleanOperation):
+        left = _forces_graph(test.left, value, ctx)
+        right = _forces_graph(test.right, value, ctx)
+        # `a and b` true (`a or b` false): both operands have that value; otherwise either.
+        decided_by_both = isinstance(test.operator, cst.And) == value
+        return (left or right) if decided_by_both else (left and right)
+    return not value and _is_executing_eagerly(test, ctx)
 
 
 def _is_executing_eagerly(test: cst.BaseExpression, ctx: FileContext) -> bool:

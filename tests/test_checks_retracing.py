@@ -251,6 +251,8 @@ def test_created_and_called_once_in_a_one_shot_routine_is_quiet() -> None:
 def test_tf_function_created_in_a_loop_is_flagged_and_retraces() -> None:
     source = "import tensorflow as tf\n\nfor v in (1.0, 2.0):\n    tf.function(tf.square)(v)\n"
     assert found(source) == [(4, 5, "TF402")]
+    in_while = "import tensorflow as tf\n\nn = 0\nwhile n < 3:\n    tf.function(tf.square)(2.0)\n"
+    assert found(in_while) == [(5, 5, "TF402")]
     counted = [tf.function(lambda y: y * 2.0) for _ in range(2)]
     for function in counted:
         function(tf.constant(1.0))

@@ -244,9 +244,10 @@ class FileContext:
             and func.value.value == self.self_name()
             and self.graph.find_method(self.frame.class_name or "", func.attr.value) is None
         )
-        is_local_function = isinstance(func, cst.Name) and func.value in self.graph.module_functions
-        if is_local_function and _returns_static_shape(self.graph.module_functions[func.value]):
+        local = self.graph.module_functions.get(func.value) if isinstance(func, cst.Name) else None
+        if local is not None and _returns_static_shape(local):
             return False  # `get_shape(x)` returning `x.shape.as_list()` is a Python list
+        is_local_function = local is not None
         if is_self_attribute or is_local_function:
             return any(self.is_tensor(arg.value) for arg in call.args)
         return False

@@ -173,8 +173,8 @@ class NumpyDtypeLeakCheck(Check):
         ctx.report(
             node,
             "TF204",
-            f"`{factory_name}({numpy_name}(...))` makes {_article(wide)} tensor (NumPy's default), and "
-            f"{meeting.what}: {meeting.consequence}; "
+            f"`{factory_name}({numpy_name}(...))` makes {_article(wide)} tensor "
+            f"(NumPy's default), and {meeting.what}: {meeting.consequence}; "
             f"pass `dtype=tf.{narrow}` or build it with TensorFlow",
             FixPlan(
                 f"Add `dtype=tf.{narrow}`",

@@ -172,7 +172,11 @@ class FunctionRecreatedCheck(Check):
             isinstance(ctx.parent(), cst.Call) and ctx.parent().func is node  # type: ignore[union-attr]
         ):
             return  # `tf.function(**options)` handed on as a decorator
-        per_step_loops = [loop for loop in _loop_ancestors(ctx) if not _over_literals(loop.iter)]
+        per_step_loops = [
+            loop
+            for loop in _loop_ancestors(ctx)
+            if not (isinstance(loop, cst.For) and _over_literals(loop.iter))
+        ]
         if per_step_loops or _in_comprehension_element(ctx):
             self._report_call(node, "in a loop", "every time", ctx)
             return

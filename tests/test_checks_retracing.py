@@ -39,8 +39,8 @@ def predict(x):
     return forward(x)
 
 
-for value in (1.0, 2.0, 3.0):
-    predict(tf.constant(value))
+for step in range(3):
+    predict(tf.constant(float(step)))
 """
 
 
@@ -249,7 +249,7 @@ def test_created_and_called_once_in_a_one_shot_routine_is_quiet() -> None:
 
 
 def test_tf_function_created_in_a_loop_is_flagged_and_retraces() -> None:
-    source = "import tensorflow as tf\n\nfor v in (1.0, 2.0):\n    tf.function(tf.square)(v)\n"
+    source = "import tensorflow as tf\n\nfor v in values:\n    tf.function(tf.square)(v)\n"
     assert found(source) == [(4, 5, "TF402")]
     in_while = "import tensorflow as tf\n\nn = 0\nwhile n < 3:\n    tf.function(tf.square)(2.0)\n"
     assert found(in_while) == [(5, 5, "TF402")]

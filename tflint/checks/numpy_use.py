@@ -51,7 +51,6 @@ _FLOAT_CONSTRUCTORS: dict[str, int | None] = {
 _ARGUMENT_TYPED_CONSTRUCTORS: dict[str, int] = {
     "numpy.arange": 3, "numpy.array": 1, "numpy.asarray": 1, "numpy.random.randint": 3,
 }  # fmt: skip
-_CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast", "keras.ops.cast"})
 _TENSOR_FACTORIES = {
     "tensorflow.constant": 1,
     "tensorflow.convert_to_tensor": 1,

@@ -203,6 +203,67 @@ def test_helper_handed_to_a_tf_op_gets_tensors() -> None:
     assert found(source) == [(6, 12, "TF201")]
 
 
+def test_positional_only_parameters_are_tensor_inputs() -> None:
+    source = """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    @tf.function
+    def f(x, /, scale=2.0):
+        return np.exp(x) * scale
+    """
+    assert found(source) == [(7, 12, "TF201")]
+
+
+@pytest.mark.parametrize(
+    "returned, total",
+    [
+        ("t.shape.as_list()", 24),
+        ("t.get_shape().as_list()", 24),
+        ("list(t.shape)", 24),
+        ("t.shape[1:]", 16),  # [3, 4][1:]: 4, plus the inline 12
+        ("t.shape", 24),
+    ],
+)
+def test_numpy_over_a_static_shape_from_a_helper_is_quiet(returned, total) -> None:
+    source = f"""\
+    import numpy as np
+    import tensorflow as tf
+
+
+    def get_shape(t):
+        return {returned}
+
+
+    @tf.function
+    def flat_size(x):
+        return np.prod(get_shape(x)[1:]) + np.prod(x.shape.as_list()[1:])
+    """
+    assert found(source) == []
+    exec(textwrap.dedent(source), namespace := {})
+    assert namespace["flat_size"](tf.ones((2, 3, 4))).numpy() == total
+
+
+def test_numpy_over_a_dynamic_shape_from_a_helper_is_flagged() -> None:
+    source = """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    def get_shape(t):
+        if t.shape.is_fully_defined():
+            return t.shape.as_list()
+        return tf.shape(t)
+
+
+    @tf.function
+    def flat_size(x):
+        return np.prod(get_shape(x))
+    """
+    assert found(source) == [(13, 12, "TF201")]
+
+
 def test_executing_eagerly_branch_is_quiet_and_its_else_is_not() -> None:
     body = "\n    ".join(
         [
@@ -349,6 +410,10 @@ def test_tensor_numpy_look_alikes_are_quiet(source) -> None:
 HEADER = "import numpy as np\nimport tensorflow as tf\n\n"
 
 
+_NARROW = {"int32": "tf.range(3)", "float32": "tf.ones(3)"}
+_EAGER = "that raises `InvalidArgumentError`: TensorFlow never converts between them"
+
+
 @pytest.mark.parametrize(
     "expression, wide, narrow",
     [
@@ -364,24 +429,126 @@ HEADER = "import numpy as np\nimport tensorflow as tf\n\n"
         ("tf.constant(np.eye(3, 3, 0))", "float64", "float32"),
     ],
 )
-def test_numpy_dtype_leak_and_its_fix(expression, wide, narrow) -> None:
-    source = f"{HEADER}value = {expression}\n"
+def test_numpy_dtype_leak_meeting_a_32_bit_tensor_and_its_fix(expression, wide, narrow) -> None:
+    meeting = f"value + {_NARROW[narrow]}"
+    source = f"{HEADER}value = {expression}\nmixed = {meeting}\n"
     diagnostic = only(source)
     assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == (
         "TF204",
         4,
         9,
     )
-    assert f"makes a tensor of {wide} where TensorFlow's own ops give {narrow}" in (
-        diagnostic.message
+    factory, numpy_call = expression.split("(")[:2]
+    article = "an" if wide == "int64" else "a"
+    assert diagnostic.message == (
+        f"`{factory}({numpy_call}(...))` makes {article} {wide} tensor (NumPy's default), and "
+        f"`{meeting}` mixes it with {narrow} `{_NARROW[narrow]}`: {_EAGER}; "
+        f"pass `dtype=tf.{narrow}` or build it with TensorFlow"
     )
     assert diagnostic.fix is not None
     assert diagnostic.fix.applicability is Applicability.UNSAFE
     fixed_expression = f"{expression[:-1]}, dtype=tf.{narrow})"
     assert fixed(source) == source  # unsafe: not applied without --unsafe-fixes
-    assert fixed(source, unsafe=True) == f"{HEADER}value = {fixed_expression}\n"
+    assert fixed(source, unsafe=True) == f"{HEADER}value = {fixed_expression}\nmixed = {meeting}\n"
     value = eval(fixed_expression, {"np": np, "tf": tf})
     assert value.dtype.name == narrow
+    with pytest.raises(tf.errors.InvalidArgumentError):  # what the message says, before the fix
+        eval(meeting, {"value": eval(expression, {"np": np, "tf": tf}), "tf": tf})
+
+
+@pytest.mark.parametrize(
+    "meeting, consequence, error",
+    [
+        ("tf.range(4) < value", _EAGER, tf.errors.InvalidArgumentError),
+        ("tf.concat([tf.range(4), value], 0)", _EAGER, tf.errors.InvalidArgumentError),
+        ("tf.stack([value, tf.constant([1, 2, 3, 4])])", _EAGER, tf.errors.InvalidArgumentError),
+        ("tf.maximum(value, tf.range(4))", _EAGER, tf.errors.InvalidArgumentError),
+        ("tf.where(value > 1, value, tf.range(4))", _EAGER, tf.errors.InvalidArgumentError),
+        (
+            "counter.assign(value)",
+            "`assign` raises `ValueError: Tensor conversion requested dtype int32 ...`",
+            ValueError,
+        ),
+    ],
+)
+def test_numpy_dtype_leak_meeting_kinds_raise_as_the_message_says(
+    meeting, consequence, error
+) -> None:
+    source = (
+        f"{HEADER}counter = tf.Variable(tf.range(4))\n"
+        f"value = tf.constant(np.arange(4))\nmixed = {meeting}\n"
+    )
+    diagnostic = only(source)
+    assert diagnostic.location.row == 5
+    assert f": {consequence}; pass `dtype=tf.int32`" in diagnostic.message
+    namespace = {"np": np, "tf": tf}
+    exec(source.rsplit("\n", 2)[0], namespace)
+    with pytest.raises(error):
+        eval(meeting, namespace)
+
+
+def test_numpy_dtype_leak_met_in_a_function_and_in_a_tf_function() -> None:
+    source = HEADER + textwrap.dedent(
+        """\
+        grid = tf.constant(np.linspace(0.0, 1.0, 3))
+
+
+        def scaled():
+            return grid * tf.ones(3)
+
+
+        @tf.function
+        def shifted():
+            offsets = tf.constant(np.arange(0.0, 1.0, 0.5))
+            return tf.range(0.0, 1.0, 0.5) + offsets
+        """
+    )
+    first, second = lint(source)
+    assert (first.location.row, second.location.row) == (4, 13)
+    assert "`grid * tf.ones(3)` mixes it with float32 `tf.ones(3)`: that raises " in first.message
+    assert "(`TypeError` when traced)" in first.message
+    assert "tracing raises `TypeError` (the op's inputs must share one dtype)" in second.message
+    namespace: dict = {}
+    exec(source, namespace)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        namespace["scaled"]()
+    with pytest.raises(TypeError, match="float64 that does not match type float32"):
+        namespace["shifted"]()
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "",  # made and never mixed: test data, float64 on purpose
+        "value + 1",  # Python numbers take the tensor's dtype
+        "value * 2",
+        "value + tf.constant(np.arange(4))",  # 64-bit meets 64-bit
+        "tf.gather(tf.ones(5), value)",  # int64 indices are fine
+        "tf.ones(5)[value[0]]",
+        "keras.layers.Dense(2)(tf.reshape(tf.cast(value, 'float64'), (1, 4)))",
+        "x + value",  # x: a parameter of unknown dtype
+        "value + tf.range(4, dtype=tf.int64)",
+        "value + tf.ones(4)",  # int64 + float32 fails with int32 too: not this rule's point
+    ],
+)
+def test_numpy_dtype_leak_unmixed_or_mixed_harmlessly_is_quiet(use) -> None:
+    source = (
+        f"import keras\n{HEADER}value = tf.constant(np.arange(4))\n\n\n"
+        f"def f(x):\n    return {use or 'value'}\n"
+    )
+    assert found(source) == []
+    if use and use != "x + value" and "tf.ones(4)" not in use:
+        namespace: dict = {}
+        exec(source, namespace)
+        namespace["f"](tf.constant(np.arange(4)))  # runs
+
+
+def test_a_name_bound_twice_is_not_judged() -> None:
+    source = (
+        f"{HEADER}value = tf.constant(np.arange(4))\nvalue = tf.range(4)\n"
+        "mixed = value + tf.range(4)\n"
+    )
+    assert found(source) == []
 
 
 @pytest.mark.parametrize(
@@ -405,7 +572,8 @@ def test_numpy_dtype_leak_and_its_fix(expression, wide, narrow) -> None:
     ],
 )
 def test_numpy_dtype_look_alikes_are_quiet(expression) -> None:
-    assert found(f"{HEADER}value = {expression}\n") == []
+    """Given a dtype, or not 64-bit: quiet even where it meets a 32-bit tensor."""
+    assert found(f"{HEADER}value = {expression}\nmixed = value + tf.range(3)\n") == []
 
 
 def test_numpy_dtype_leak_mixes_badly_with_tensorflow_ops() -> None:

@@ -131,6 +131,7 @@ def test_numpy_dtype_leak_gets_dtype_only_with_unsafe_fixes() -> None:
 
         a = tf.constant(np.arange(10))
         b = tf.Variable(np.linspace(0.0, 1.0, 5), trainable=False)
+        c = (a + tf.range(10), b * tf.ones(5))
         """
     )
     assert fixed(source) == source
@@ -141,6 +142,7 @@ def test_numpy_dtype_leak_gets_dtype_only_with_unsafe_fixes() -> None:
 
         a = tf.constant(np.arange(10), dtype=tf.int32)
         b = tf.Variable(np.linspace(0.0, 1.0, 5), trainable=False, dtype=tf.float32)
+        c = (a + tf.range(10), b * tf.ones(5))
         """
     )
 

@@ -192,6 +192,7 @@ PASSES = {
         from tensorflow import constant
 
         positions = constant(np.arange(10))
+        shifted = positions + constant(1)
         """,
         "TF204",
     ),

@@ -24,8 +24,8 @@ def normalise(x):
 
 
 if __name__ == "__main__":
-    for value in (1.0, 2.0, 3.0):
-        predict(tf.constant(value))  # three calls, three new functions, three traces
+    for step in range(3):
+        predict(tf.constant(float(step)))  # three calls, three new functions, three traces
     apply_all([tf.constant(1.0), tf.constant(2.0)])
     for _ in range(3):
         normalise(tf.constant([1.0, 2.0]))

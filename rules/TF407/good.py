@@ -11,6 +11,18 @@ def build_model(debug=False):
     return model
 
 
+def trace_free_when_asked(options):
+    """Eager mode switched on only behind an explicit debugging flag, as TF407 recommends."""
+    if options.debug_eager:
+        tf.config.run_functions_eagerly(True)
+
+
+def configure(model, debug=False):
+    if debug:
+        model.run_eagerly = True
+    return model
+
+
 def restore_graph_mode():
     tf.config.run_functions_eagerly(False)
 

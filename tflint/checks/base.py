@@ -157,11 +157,15 @@ class FileContext:
         assert isinstance(node, cst.FunctionDef | cst.Lambda)
         names = {
             param.name.value
-            for param in node.params.params + node.params.kwonly_params
+            for param in (
+                *node.params.posonly_params,
+                *node.params.params,
+                *node.params.kwonly_params,
+            )
             if param.name.value not in FLAG_PARAMETERS and not _literal_default(param)
         }
         if frame.class_name is not None and isinstance(node, cst.FunctionDef):
-            params = node.params.params
+            params = (*node.params.posonly_params, *node.params.params)
             if params:
                 names.discard(params[0].name.value)
         if frame.reason is None:
@@ -179,7 +183,7 @@ class FileContext:
     def _parameters_fed_tensors(self, helper: FunctionNode) -> set[str]:
         """Parameters of a helper that some graph-code call passes a tensor, judged in the
         caller's own frame; all of them where a TF op is handed the function (tf.map_fn)."""
-        params = [p.name.value for p in helper.params.params]
+        params = [p.name.value for p in (*helper.params.posonly_params, *helper.params.params)]
         fed: set[str] = set()
         for caller, call in self.graph.helper_calls[helper]:
             if call is None or any(arg.star for arg in call.args):
@@ -240,7 +244,10 @@ class FileContext:
             and func.value.value == self.self_name()
             and self.graph.find_method(self.frame.class_name or "", func.attr.value) is None
         )
-        is_local_function = isinstance(func, cst.Name) and func.value in self.graph.module_functions
+        local = self.graph.module_functions.get(func.value) if isinstance(func, cst.Name) else None
+        if local is not None and _returns_static_shape(local):
+            return False  # `get_shape(x)` returning `x.shape.as_list()` is a Python list
+        is_local_function = local is not None
         if is_self_attribute or is_local_function:
             return any(self.is_tensor(arg.value) for arg in call.args)
         return False
@@ -260,6 +267,49 @@ class FileContext:
         """The module's own alias of tensorflow, or ("tf", True) when an import must be added."""
         aliases = self.imports.aliases_of("tensorflow")
         return (aliases[0], False) if aliases else ("tf", True)
+
+
+def _returns_static_shape(function: cst.FunctionDef) -> bool:
+    """Whether every `return` of a helper gives static shape information (`t.shape`,
+    `t.shape.as_list()`, `t.get_shape().as_list()`, `list(t.shape)`, `t.shape[1:]`, `t.ndim`):
+    Python values at trace time, as they are when written inline."""
+    finder = _ReturnFinder()
+    walk(function.body, finder)
+    return bool(finder.values) and all(_is_static_shape(value) for value in finder.values)
+
+
+class _ReturnFinder(cst.CSTVisitor):
+    """The values a function returns (not those of functions nested in it)."""
+
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression | None] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.values.append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _is_static_shape(node: cst.BaseExpression | None) -> bool:
+    if isinstance(node, cst.Subscript):
+        return _is_static_shape(node.value)
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ("shape", "ndim", "rank")
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Name) and func.value in ("list", "tuple") and len(node.args) == 1:
+        return _is_static_shape(node.args[0].value)
+    if isinstance(func, cst.Attribute) and not node.args:
+        if func.attr.value == "get_shape":
+            return True
+        if func.attr.value == "as_list":
+            return _is_static_shape(func.value)
+    return False
 
 
 def _literal_default(param: cst.Param) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, FixPlan
@@ -133,30 +135,75 @@ class ScalarArgumentCheck(Check):
 
 
 class FunctionRecreatedCheck(Check):
+    """A tf.function created anew where that happens per step.
+
+    A tf.function made inside a function is made again on every call of it. That only costs
+    where the enclosing function runs per step: called in a loop, or by Keras' per-step
+    methods. It is not flagged where the enclosing function is graph code (it runs once per
+    trace), a one-shot routine that then calls the new function many times, a factory that
+    returns it, a routine that compiles itself whole, or code whose callers are not in the
+    module, unless each re-creation costs an XLA compilation (`jit_compile`).
+    """
+
     codes = frozenset({"TF402"})
+
+    def __init__(self) -> None:
+        self._sites: _CallSites | None = None
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        self._sites = None  # built on first need: most modules make no tf.function inside one
+
+    def _call_sites(self, ctx: FileContext) -> _CallSites:
+        if self._sites is None:
+            self._sites = _CallSites()
+            module = ctx.ancestors[0]
+            walk(module, self._sites)
+        return self._sites
 
     # A test function runs once: a tf.function it creates per call costs nothing worth a
     # finding (Keras' own tests do this dozens of times), so tests are exempt, as for TF407.
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if ctx.is_test_file or not ctx.is_tf_function_call(node):
             return
-        if _loop_ancestors(ctx) or _in_comprehension_element(ctx):
-            where = "in a loop"
-        elif (
-            ctx.function is not None
-            and isinstance(ctx.parent(), cst.Call)
-            and (
-                ctx.parent().func is node  # type: ignore[union-attr]
-            )
+        made_by_decorator_form = not any(a.keyword is None for a in node.args)
+        depth = 2 if made_by_decorator_form else 1
+        creation = ctx.parent(depth - 1) if made_by_decorator_form else node
+        if made_by_decorator_form and not (
+            isinstance(ctx.parent(), cst.Call) and ctx.parent().func is node  # type: ignore[union-attr]
         ):
-            where = "and called at once inside a function"
-        else:
+            return  # `tf.function(**options)` handed on as a decorator
+        per_step_loops = [
+            loop
+            for loop in _loop_ancestors(ctx)
+            if not (isinstance(loop, cst.For) and _over_literals(loop.iter))
+        ]
+        if per_step_loops or _in_comprehension_element(ctx):
+            self._report_call(node, "in a loop", "every time", ctx)
             return
+        if _loop_ancestors(ctx):
+            return  # a loop over a few literal settings: as many tf.functions as settings
+        outer = ctx.function
+        caller = ctx.parent(depth)
+        if not (
+            isinstance(outer, cst.FunctionDef)
+            and isinstance(caller, cst.Call)
+            and caller.func is creation
+        ):
+            return
+        options = _options(node)
+        verdict = self._per_step(outer, options, ctx)
+        if verdict is not None:
+            outer_name = outer.name.value
+            where = f"and called at once inside `{outer_name}`"
+            self._report_call(node, where, f"on every call of `{outer_name}`, {verdict}", ctx)
+
+    @staticmethod
+    def _report_call(node: cst.Call, where: str, when: str, ctx: FileContext) -> None:
         ctx.report(
             node,
             "TF402",
             f"`tf.function(...)` created {where} builds a new function, and traces a new graph, "
-            "every time; create the tf.function once, outside",
+            f"{when}; create the tf.function once, outside",
         )
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
@@ -178,19 +225,245 @@ class FunctionRecreatedCheck(Check):
             ),
             None,
         )
-        if decorator is None or _escapes(node.name.value, outer):
+        name = node.name.value
+        if decorator is None or _escapes(name, outer) or _reused(name, outer):
+            return
+        if _calls(node.body, outer.name.value):
+            return  # the tf.function runs the enclosing routine itself: compiled whole, once
+        options = tf_function_call_options(decorator.decorator, ctx.imports) or {}
+        verdict = self._per_step(outer, options, ctx)
+        if verdict is None:
             return
         ctx.report(
             decorator,
             "TF402",
-            f"`@tf.function` on `{node.name.value}`, defined inside `{outer.name.value}`, "
-            f"creates a new tf.function and traces a new graph on every call of "
-            f"`{outer.name.value}`; define it once at module level (or return it from a factory)",
+            f"`@tf.function` on `{name}`, defined inside `{outer.name.value}`, creates a new "
+            f"tf.function and traces a new graph on every call of `{outer.name.value}`, "
+            f"{verdict}; define it once at module level (or return it from a factory)",
         )
+
+    def _per_step(
+        self, outer: cst.FunctionDef, options: dict[str, cst.BaseExpression], ctx: FileContext
+    ) -> str | None:
+        """Why the enclosing function runs per step (for the message), or None if it does not
+        evidently do so."""
+        if _in_graph_only_branch(ctx):
+            return None
+        status, why = _status(outer, self._call_sites(ctx), ctx, set())
+        if status is _Status.PER_STEP:
+            return why
+        jit = options.get("jit_compile")
+        if _forwards_a_parameter(jit, ctx):
+            return None  # `jit_compile=jit_compile`: the caller compiles a whole run, by choice
+        if status is _Status.UNKNOWN and jit is not None and not _is_false(jit):
+            return (
+                "which other modules call, and with `jit_compile` each of those calls compiles "
+                "it anew with XLA"
+            )
+        return None
+
+
+class _Status(Enum):
+    GRAPH_OR_ONCE = 0
+    UNKNOWN = 1
+    PER_STEP = 2
+
+
+def _status(
+    function: cst.FunctionDef, sites: _CallSites, ctx: FileContext, seen: set[cst.FunctionDef]
+) -> tuple[_Status, str]:
+    """How often a function runs: per step (called in a loop, or a Keras per-step method),
+    only once or only while tracing, or unknown (its callers are elsewhere)."""
+    reason = ctx.graph.reason(function)
+    if reason is not None and reason.text.startswith("Keras traces"):
+        return _Status.PER_STEP, f"which runs on every eager call of the layer ({reason.text})"
+    if reason is not None and not reason.text.startswith("called from"):
+        return _Status.GRAPH_OR_ONCE, ""
+    if function in seen:
+        return _Status.GRAPH_OR_ONCE, ""
+    seen.add(function)
+    calls = sites.calls.get(function.name.value, [])
+    if not calls:
+        return _Status.UNKNOWN, ""
+    best: tuple[_Status, str] = (_Status.GRAPH_OR_ONCE, "")
+    for caller, in_loop, handed_to_tf in calls:
+        if handed_to_tf:
+            continue  # a tf.while_loop / tf.map_fn body: graph code
+        if in_loop:
+            return _Status.PER_STEP, "which is called in a loop"
+        if caller is None:
+            continue
+        status, why = _status(caller, sites, ctx, seen)
+        if status is _Status.PER_STEP:
+            return status, why
+        best = max(best, (status, why), key=lambda pair: pair[0].value)
+    return best
+
+
+class _CallSites(cst.CSTVisitor):
+    """Every call (and use as a TensorFlow op's argument) of a function name in the module:
+    (enclosing function, in a loop or comprehension, handed to a tf.* call)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[tuple[cst.FunctionDef | None, bool, bool]]] = {}
+        self._functions: list[cst.FunctionDef | None] = [None]
+        self._loops: list[int] = [0]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+        self._loops.append(0)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+        self._loops.pop()
+
+    def _looped(self, once: cst.CSTNode | None, repeated: tuple[cst.CSTNode | None, ...]) -> bool:
+        """Walk `once` (a loop's iterable, evaluated once) outside the loop, the rest in it."""
+        if once is not None:
+            walk(once, self)
+        self._loops[-1] += 1
+        for part in repeated:
+            if part is not None:
+                walk(part, self)
+        self._loops[-1] -= 1
+        return False
+
+    def visit_For(self, node: cst.For) -> bool | None:
+        if _over_literals(node.iter):
+            return None  # a few literal settings, not steps
+        return self._looped(node.iter, (node.body,))
+
+    def visit_While(self, node: cst.While) -> bool:
+        return self._looped(None, (node.test, node.body))
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._comprehension(node.elt, node.for_in)
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._comprehension(node.key, node.for_in, node.value)
+
+    def _comprehension(
+        self, element: cst.BaseExpression, for_in: cst.CompFor, *more: cst.BaseExpression
+    ) -> bool:
+        return self._looped(for_in.iter, (element, *more, *for_in.ifs, for_in.inner_for_in))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = _called_name(node.func)
+        site = (self._functions[-1], self._loops[-1] > 0)
+        if name is not None:
+            self.calls.setdefault(name, []).append((*site, False))
+        for arg in node.args:
+            handed = _called_name(arg.value)
+            if handed is not None:
+                self.calls.setdefault(handed, []).append((*site, True))
+
+
+def _called_name(func: cst.BaseExpression) -> str | None:
+    """`f` for `f(...)` and `obj.f(...)` (a method is known by its name only)."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def _options(call: cst.Call) -> dict[str, cst.BaseExpression]:
+    return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+
+
+def _over_literals(iterable: cst.BaseExpression) -> bool:
+    """`for n in (10, 250):` / `enumerate(["a", "b"])`: a few literal settings, not steps."""
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value in ("enumerate", "zip")
+        and iterable.args
+    ):
+        return all(_over_literals(arg.value) for arg in iterable.args)
+    return isinstance(iterable, cst.List | cst.Tuple) and all(
+        isinstance(e.value, cst.BaseNumber | cst.BaseString) for e in iterable.elements
+    )
+
+
+def _forwards_a_parameter(value: cst.BaseExpression | None, ctx: FileContext) -> bool:
+    """Whether an option is a parameter of an enclosing function passed straight through."""
+    if not isinstance(value, cst.Name):
+        return False
+    for frame in ctx.frames:
+        if isinstance(frame.node, cst.FunctionDef):
+            params = frame.node.params
+            names = (*params.posonly_params, *params.params, *params.kwonly_params)
+            if any(p.name.value == value.value for p in names):
+                return True
+    return False
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "False"
+
+
+def _in_graph_only_branch(ctx: FileContext) -> bool:
+    """Under `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():`:
+    code that runs only while a graph is being built."""
+    ancestors = ctx.ancestors
+    for index in range(len(ancestors) - 2, -1, -1):
+        ancestor = ancestors[index]
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        child = ancestors[index + 1]
+        if child is ancestor.body and _forces_graph(ancestor.test, True, ctx):
+            return True
+        if child is ancestor.orelse and _forces_graph(ancestor.test, False, ctx):
+            return True
+    return False
+
+
+def _forces_graph(test: cst.BaseExpression, value: bool, ctx: FileContext) -> bool:
+    """Whether `test` evaluating to `value` means `tf.executing_eagerly()` is False."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _forces_graph(test.expression, not value, ctx)
+    if isinstance(test, cst.BooleanOperation):
+        left = _forces_graph(test.left, value, ctx)
+        right = _forces_graph(test.right, value, ctx)
+        # `a and b` true (`a or b` false): both operands have that value; otherwise either.
+        decided_by_both = isinstance(test.operator, cst.And) == value
+        return (left or right) if decided_by_both else (left and right)
+    return not value and _is_executing_eagerly(test, ctx)
+
+
+def _is_executing_eagerly(test: cst.BaseExpression, ctx: FileContext) -> bool:
+    if not isinstance(test, cst.Call):
+        return False
+    qualname = ctx.qualname(test.func) or ""
+    return qualname.endswith("executing_eagerly")
+
+
+def _reused(name: str, outer: cst.FunctionDef) -> bool:
+    """Whether the enclosing function calls the new tf.function more than once, or in a loop:
+    a one-shot routine that makes it and then uses it many times."""
+    sites = _CallSites()
+    walk(outer.body, sites)
+    calls = sites.calls.get(name, [])
+    return len(calls) > 1 or any(in_loop for _, in_loop, _ in calls)
+
+
+def _calls(body: cst.CSTNode, name: str) -> bool:
+    sites = _CallSites()
+    walk(body, sites)
+    return any(not handed for _, _, handed in sites.calls.get(name, []))
 
 
 def _escapes(name: str, outer: cst.FunctionDef) -> bool:
-    """Whether a nested function outlives the call that made it (returned, stored, passed)."""
+    """Whether a nested function outlives the call that made it (returned, stored, passed,
+    or used by another nested function that may outlive it)."""
     finder = _EscapeFinder(name)
     walk(outer.body, finder)
     return finder.escapes
@@ -220,6 +493,29 @@ class _EscapeFinder(cst.CSTVisitor):
     def visit_Arg(self, node: cst.Arg) -> None:
         self.escapes |= isinstance(node.value, cst.Name) and node.value.value == self.name
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if node.name.value == self.name:
+            return False
+        finder = _AnyName(self.name)
+        walk(node.body, finder)
+        self.escapes |= finder.found
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        finder = _AnyName(self.name)
+        walk(node.body, finder)
+        self.escapes |= finder.found
+        return False
+
+
+class _AnyName(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found |= node.value == self.name
+
 
 class _NameUse(cst.CSTVisitor):
     """Uses of a name as a value (calling it, `f(x)`, is not a use that lets it escape)."""
@@ -243,7 +539,7 @@ class RunEagerlyCheck(Check):
     codes = frozenset({"TF407"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if ctx.is_test_file:
+        if ctx.is_test_file or _under_debug_switch(ctx):
             return
         qualname = ctx.qualname(node.func)
         if qualname in (
@@ -262,7 +558,7 @@ class RunEagerlyCheck(Check):
                 return
 
     def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
-        if ctx.is_test_file or not _is_true(node.value):
+        if ctx.is_test_file or not _is_true(node.value) or _under_debug_switch(ctx):
             return
         for target in node.targets:
             if (
@@ -280,6 +576,35 @@ class RunEagerlyCheck(Check):
             "keep it to debugging sessions and remove it",
             fix,
         )
+
+
+def _under_debug_switch(ctx: FileContext) -> bool:
+    """Inside the body of `if debug:` / `if FLAGS.debug:` / `if args.eager_debug:` (in the
+    current function): eager mode behind a debugging switch is what TF407 recommends."""
+    ancestors = ctx.ancestors
+    for index in range(len(ancestors) - 2, -1, -1):
+        ancestor = ancestors[index]
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return False
+        if (
+            isinstance(ancestor, cst.If)
+            and ancestors[index + 1] is ancestor.body
+            and _names_debug_flag(ancestor.test)
+        ):
+            return True
+    return False
+
+
+def _names_debug_flag(test: cst.BaseExpression) -> bool:
+    """`debug`, `self.debug`, `FLAGS.debug_mode`, `cfg.get("debug")`, `debug and ...`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _names_debug_flag(test.left) or _names_debug_flag(test.right)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.args:
+        key = test.args[0].value
+        return isinstance(key, cst.SimpleString) and "debug" in key.value.lower()
+    if isinstance(test, cst.Attribute):
+        return "debug" in test.attr.value.lower()
+    return isinstance(test, cst.Name) and "debug" in test.value.lower()
 
 
 def _is_true(node: cst.BaseExpression) -> bool:

@@ -1,14 +1,20 @@
 """Resolve names to qualified names through the module's own imports.
 
-A light, scope-insensitive pass over Import/ImportFrom statements: LibCST's Scope and
-QualifiedName providers cost ~9x the parse itself on real TensorFlow code, and
-linting only needs to know what `tf`, `np`, `keras`, `function`, `layers` ... stand for.
-Aliases that spell the same API in several ways are normalised (`tensorflow.keras` → `keras`).
+A light pass over Import/ImportFrom statements: LibCST's Scope and QualifiedName providers cost
+~9x the parse itself on real TensorFlow code, and linting only needs to know what
+`tf`, `np`, `keras`, `function`, `layers` ... stand for. Aliases that spell the same API in
+several ways are normalised (`tensorflow.keras` → `keras`).
+
+Imports are read module-wide, but a name that a function (or lambda, comprehension, class body)
+binds itself is that scope's own: `def f(print): print(x)`, `for np in arrays: np.sum()` and a
+closure's `print = log.info` do not mean the builtin or the NumPy module there. One extra walk
+(`_ScopeScanner`) finds every such use, so every rule sees the same answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -48,24 +54,38 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 class ImportMap:
     """Local name → canonical qualified name, for every import in the module."""
 
-    def __init__(self, aliases: dict[str, str], module_bindings: frozenset[str]) -> None:
+    def __init__(
+        self,
+        aliases: dict[str, str],
+        module_bindings: frozenset[str],
+        local_uses: frozenset[cst.Name] = frozenset(),
+    ) -> None:
         self._aliases = aliases
         self._module_bindings = module_bindings
+        self._local_uses = local_uses
 
     @classmethod
     def from_module(cls, module: cst.Module) -> ImportMap:
         collector = _ImportCollector()
         walk(module, collector)
-        return cls(collector.aliases, frozenset(_module_level_bindings(module.body)))
+        scanner = _ScopeScanner()
+        walk(module, scanner)
+        return cls(
+            collector.aliases,
+            frozenset(_module_level_bindings(module.body)),
+            frozenset(scanner.local_uses),
+        )
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The canonical qualified name of a Name/Attribute chain, or None.
 
         An unimported name resolves to `builtins.<name>` unless the module binds it itself
-        (then it is the module's own and resolves to None).
+        (then it is the module's own and resolves to None). A name bound in the enclosing
+        function, lambda, comprehension or class body (a parameter, local, loop or closure
+        variable) resolves to None too: it is neither the import nor the builtin there.
         """
         dotted = dotted_name(node)
-        if dotted is None:
+        if dotted is None or _head(node) in self._local_uses:
             return None
         head, _, rest = dotted.partition(".")
         target = self._aliases.get(head)
@@ -78,6 +98,12 @@ class ImportMap:
     def aliases_of(self, qualname: str) -> list[str]:
         """Local names bound to exactly `qualname` (e.g. the module's alias of tensorflow)."""
         return sorted(local for local, target in self._aliases.items() if target == qualname)
+
+
+def _head(node: cst.BaseExpression) -> cst.BaseExpression:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node
 
 
 class _ImportCollector(cst.CSTVisitor):
@@ -115,6 +141,179 @@ class _ImportCollector(cst.CSTVisitor):
     # Imports live in statements; expressions never hold them.
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
         return any(isinstance(s, cst.Import | cst.ImportFrom) for s in node.body)
+
+
+@dataclass
+class _Scope:
+    """Names one function, lambda, comprehension or class body binds, and the uses of names
+    seen in it that are not settled yet (bindings later in the body count too)."""
+
+    kind: str  # "module", "function", "class" or "comprehension"
+    bound: set[str] = field(default_factory=set)
+    global_names: set[str] = field(default_factory=set)
+    nonlocal_names: set[str] = field(default_factory=set)
+    uses: list[cst.Name] = field(default_factory=list)
+
+
+class _ScopeScanner(cst.CSTVisitor):
+    """Finds every Name used where an enclosing function, lambda, comprehension or class body
+    binds it, by Python's scoping rules: a class body's names do not reach its methods,
+    `global`/`nonlocal` names are not local, imports are left to the module-wide map, and
+    decorators, defaults and annotations belong to the scope around the function."""
+
+    def __init__(self) -> None:
+        self.scopes = [_Scope("module")]
+        self.local_uses: set[cst.Name] = set()
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _bind(self, names: Iterable[str]) -> None:
+        self.scopes[-1].bound.update(names)
+
+    def _walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                walk(node, self)
+
+    def _in_scope(self, kind: str, bound: Iterable[str], body: Iterable[cst.CSTNode]) -> None:
+        self.scopes.append(_Scope(kind, set(bound)))
+        self._walk_all(body)
+        self._close(self.scopes.pop())
+
+    def _close(self, scope: _Scope) -> None:
+        local = scope.bound - scope.global_names - scope.nonlocal_names
+        outer = next(s for s in reversed(self.scopes) if s.kind != "class")
+        for use in scope.uses:
+            if use.value in local:
+                self.local_uses.add(use)
+            elif use.value not in scope.global_names:
+                outer.uses.append(use)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._bind([node.name.value])
+        self._walk_all(d.decorator for d in node.decorators)
+        self._walk_all(_parameter_parts(node.params))
+        self._walk_all([node.returns])
+        self.local_uses.update(_parameter_nodes(node.params))
+        self._in_scope("function", _parameter_names(node.params), [node.body])
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._walk_all(_parameter_parts(node.params))
+        self.local_uses.update(_parameter_nodes(node.params))
+        self._in_scope("function", _parameter_names(node.params), [node.body])
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._bind([node.name.value])
+        self._walk_all(d.decorator for d in node.decorators)
+        self._walk_all(arg.value for arg in (*node.bases, *node.keywords))
+        self._in_scope("class", (), [node.body])
+        return False
+
+    def _comprehension(self, parts: Iterable[cst.CSTNode]) -> bool:
+        self._in_scope("comprehension", (), parts)
+        return False
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._comprehension([node.elt, node.for_in])
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._comprehension([node.elt, node.for_in])
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._comprehension([node.elt, node.for_in])
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._comprehension([node.key, node.value, node.for_in])
+
+    # -- bindings and uses -------------------------------------------------------------------
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.scopes[-1].uses.append(node)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._bind(target_names(node.name))  # `with ... as x`, `except ... as e`
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        # `:=` in a comprehension binds in the function around it
+        scope = next(s for s in reversed(self.scopes) if s.kind != "comprehension")
+        scope.bound.update(target_names(node.target))
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self._bind([node.name.value])
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self._bind([node.name.value])
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self._bind([node.rest.value])
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        self.scopes[-1].global_names.update(item.name.value for item in node.names)
+        return False
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
+        self.scopes[-1].nonlocal_names.update(item.name.value for item in node.names)
+        return False
+
+    # Imports are the module-wide map's business; their names are not uses.
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    # `obj.attr`: only `obj` can be a local; the attribute's Name is not a use.
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        walk(node.value, self)
+        return False
+
+
+def _parameter_list(params: cst.Parameters) -> list[cst.Param]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return every
+
+
+def _parameter_names(params: cst.Parameters) -> list[str]:
+    return [param.name.value for param in _parameter_list(params)]
+
+
+def _parameter_nodes(params: cst.Parameters) -> list[cst.Name]:
+    return [param.name for param in _parameter_list(params)]
+
+
+def _parameter_parts(params: cst.Parameters) -> list[cst.CSTNode | None]:
+    """Defaults and annotations: evaluated in the scope around the function."""
+    parts: list[cst.CSTNode | None] = []
+    for param in _parameter_list(params):
+        parts.append(param.default)
+        parts.append(param.annotation)
+    return parts
 
 
 def _module_level_bindings(body: Iterable[cst.BaseStatement]) -> set[str]:

@@ -34,7 +34,8 @@ def scaled(x):
 
 def check_range(x):
     if os.environ.get("TF102_STRICT", "1") == "1":  # expect: TF102
-        warnings.warn("values are not range-checked in graph code")  # expect: TF102
+        if tf.reduce_max(x) > 1.0:
+            warnings.warn("values above 1.0 are clipped")  # expect: TF102
     return x
 
 
@@ -68,13 +69,13 @@ def ask_scale(x):
 
 class Logged(keras.layers.Layer):
     def call(self, inputs):
-        logger.warning("Logged.call on %s", inputs.shape)  # expect: TF102
+        logger.warning("Logged.call on %s", inputs)  # expect: TF102
         return inputs
 
 
 class LoggedMean(keras.metrics.Mean):
     def update_state(self, values, sample_weight=None):
-        logging.getLogger("metrics").info("update")  # expect: TF102
+        logging.getLogger("metrics").info("update with %s", values)  # expect: TF102
         return super().update_state(values, sample_weight)
 
 

@@ -33,7 +33,10 @@ def in_function(line: str) -> str:
         ('print(f" {x} ")', 'tf.print("", x, "")'),
         ('print(f"shape {x.shape}: {x}")', 'tf.print(f"shape {x.shape}:", x)'),
         ('print(f"{x.shape[0]} rows")', 'tf.print(f"{x.shape[0]} rows")'),
-        ("print(f'say \"{x}\"\\t{{y}}', end='')", 'tf.print("say \\"", x, "\\"\\t{y}", sep="", end=\'\')'),
+        (
+            "print(f'say \"{x}\"\\t{{y}}', end='')",
+            'tf.print("say \\"", x, "\\"\\t{y}", sep="", end=\'\')',
+        ),
         ('print(rf"\\d {x}")', 'tf.print("\\\\d", x)'),
         ('print("x = %s" % x)', 'tf.print("x =", x)'),
         ('print("x = %s, y = %s" % (x, y))', 'tf.print("x = ", x, ", y = ", y, sep="")'),

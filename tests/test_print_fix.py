@@ -79,7 +79,7 @@ def test_text_without_tensors_keeps_the_plain_fix() -> None:
 
 
 PROGRAM = textwrap.dedent(
-    '''\
+    """\
     import sys
 
     import tensorflow as tf
@@ -98,7 +98,7 @@ PROGRAM = textwrap.dedent(
     print("calls:", file=sys.stderr, flush=True)
     for step in range(3):
         show(tf.constant([step, step + 1]), tf.constant(step * 10))
-    '''
+    """
 )
 
 
@@ -127,4 +127,3 @@ def test_the_fixed_program_prints_the_values_on_every_call(tmp_path: Path) -> No
         )
     ]
     assert "Tensor(" not in run.stdout + run.stderr
-

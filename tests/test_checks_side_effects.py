@@ -38,15 +38,15 @@ def in_tf_function(body: str, header: str = "") -> str:
     "header, body, column, fragment",
     [
         ("import logging", "logging.info('x %s', x)", 5, "`logging.info()` logging"),
-        ("import logging", "logging.log(10, 'x')", 5, "`logging.log()` logging"),
-        ("from absl import logging", "logging.warning('x')", 5, "`absl.logging.warning()`"),
-        ("", "tf.compat.v1.logging.info('x')", 5, "`tensorflow.compat.v1.logging.info()`"),
-        ("import logging; log = logging.getLogger()", "log.debug('x')", 5, "`log.debug()`"),
-        ("", "tf.get_logger().error('x')", 5, "`tensorflow.get_logger(...).error()` logging"),
+        ("import logging", "logging.log(10, 'x %s', x)", 5, "`logging.log()` logging"),
+        ("from absl import logging", "logging.warning(x)", 5, "`absl.logging.warning()`"),
+        ("", "tf.compat.v1.logging.info(f'{x}')", 5, "`tensorflow.compat.v1.logging.info()`"),
+        ("import logging; log = logging.getLogger()", "log.debug('%s', x)", 5, "`log.debug()`"),
+        ("", "tf.get_logger().error(str(x))", 5, "`tensorflow.get_logger(...).error()` logging"),
         ("", "open('steps.txt', 'a').write('step')", 5, "`open()`"),
         ("import sys", "sys.stdout.write('x')", 5, "`sys.stdout.write()`"),
         ("import sys", "sys.stderr.write('x')", 5, "`sys.stderr.write()`"),
-        ("import warnings", "warnings.warn('slow path')", 5, "`warnings.warn()`"),
+        ("import warnings", "warnings.warn('slow path: {}'.format(x))", 5, "`warnings.warn()`"),
         ("import subprocess", "subprocess.run(['nvidia-smi'])", 5, "`subprocess.run()`"),
         ("import os", "os.system('date')", 5, "`os.system()`"),
         ("import os", "y = x * float(os.environ['SCALE'])", 19, "`os.environ[...]` in graph"),
@@ -62,7 +62,7 @@ def test_python_io_spellings(header: str, body: str, column: int, fragment: str)
 
 
 def test_output_and_read_messages_say_what_happens() -> None:
-    output = only_message(in_tf_function("logging.info('x')", "import logging"))
+    output = only_message(in_tf_function("open('log.txt', 'a')"))
     assert "runs once per trace, not on every call" in output
     assert "(decorated with @tf.function)" in output
     read = only_message(in_tf_function("y = os.getenv('SCALE')", "import os"))

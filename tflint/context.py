@@ -98,6 +98,9 @@ class GraphReason:
 
     text: str
     autograph: bool = True
+    # `experimental_autograph_options` with Feature.BUILTIN_FUNCTIONS (or ALL): AutoGraph turns
+    # `print` of tensors into a per-call print, here and in the functions this one calls.
+    converts_print: bool = False
 
 
 @dataclass
@@ -197,6 +200,32 @@ def has_fixed_signature(options: dict[str, cst.BaseExpression]) -> bool:
 def _autograph_enabled(options: dict[str, cst.BaseExpression]) -> bool:
     flag = options.get("autograph")
     return not (isinstance(flag, cst.Name) and flag.value == "False")
+
+
+_PRINT_CONVERTING_FEATURES = frozenset(
+    {
+        "tensorflow.autograph.experimental.Feature.BUILTIN_FUNCTIONS",
+        "tensorflow.autograph.experimental.Feature.ALL",
+    }
+)
+
+
+def _converts_print(options: dict[str, cst.BaseExpression], imports: ImportMap) -> bool:
+    """Whether AutoGraph converts `print` (observed on TF 2.21: only with BUILTIN_FUNCTIONS or
+    ALL among `experimental_autograph_options`, a Feature or a tuple/list of them)."""
+    if not _autograph_enabled(options):
+        return False
+    value = options.get("experimental_autograph_options")
+    if value is None:
+        return False
+    elements = (
+        [e.value for e in value.elements] if isinstance(value, cst.Tuple | cst.List) else [value]
+    )
+    return any(imports.resolve(e) in _PRINT_CONVERTING_FEATURES for e in elements)
+
+
+def _reason(text: str, options: dict[str, cst.BaseExpression], imports: ImportMap) -> GraphReason:
+    return GraphReason(text, _autograph_enabled(options), _converts_print(options, imports))
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -400,9 +429,7 @@ class GraphContext:
         for func in indexer.exempt_functions:
             self.exempt.add(func)
         for func, options in indexer.decorated:
-            self._mark(
-                func, GraphReason("decorated with @tf.function", _autograph_enabled(options))
-            )
+            self._mark(func, _reason("decorated with @tf.function", options, self.imports))
         for info in self.class_infos:
             if info.kind is None:
                 continue
@@ -496,7 +523,9 @@ class GraphContext:
                     if callee in self.graph:
                         continue
                     self.graph[callee] = GraphReason(
-                        f"called from graph code `{symbol}`", caller_reason.autograph
+                        f"called from graph code `{symbol}`",
+                        caller_reason.autograph,
+                        caller_reason.converts_print,
                     )
                     pending.append(callee)
 
@@ -755,7 +784,7 @@ class _Indexer(cst.CSTVisitor):
         qualname = self.imports.resolve(node.func)
         if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:
             options = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-            reason = GraphReason("wrapped by tf.function(...)", _autograph_enabled(options))
+            reason = _reason("wrapped by tf.function(...)", options, self.imports)
             self.wrapped.append((scope, node.args[0].value, reason))
         elif is_py_function(qualname):
             func = _argument(node, 0, "func")

@@ -204,9 +204,11 @@ def _to_fix(plan: FixPlan, module: cst.Module, positions: Mapping[cst.CSTNode, C
     for old, new in plan.replacements:
         start, end = _span(positions[old])
         edits.append(Edit(_replacement_code(module, old, new, start, end), start, end))
-    if plan.needs_tensorflow_import:
+    if plan.tensorflow_import is not None:
         row = _import_row(module, positions)
-        edits.append(Edit(f"import tensorflow as tf{module.default_newline}", row, row))
+        name = plan.tensorflow_import
+        statement = "import tensorflow" + ("" if name == "tensorflow" else f" as {name}")
+        edits.append(Edit(f"{statement}{module.default_newline}", row, row))
     return Fix(plan.message, plan.applicability, tuple(sorted(edits, key=lambda e: e.location)))
 
 

@@ -13,7 +13,7 @@ closure's `print = log.info` do not mean the builtin or the NumPy module there. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -58,11 +58,14 @@ class ImportMap:
         self,
         aliases: dict[str, str],
         module_bindings: frozenset[str],
-        local_uses: frozenset[cst.Name] = frozenset(),
+        scopes: _ScopeScanner | None = None,
+        imports: _ImportCollector | None = None,
     ) -> None:
         self._aliases = aliases
         self._module_bindings = module_bindings
-        self._local_uses = local_uses
+        self._scopes = scopes or _ScopeScanner()
+        self._imports = imports or _ImportCollector()
+        self._local_uses = frozenset(self._scopes.local_uses)
 
     @classmethod
     def from_module(cls, module: cst.Module) -> ImportMap:
@@ -71,9 +74,7 @@ class ImportMap:
         scanner = _ScopeScanner()
         walk(module, scanner)
         return cls(
-            collector.aliases,
-            frozenset(_module_level_bindings(module.body)),
-            frozenset(scanner.local_uses),
+            collector.aliases, frozenset(_module_level_bindings(module.body)), scanner, collector
         )
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
@@ -99,6 +100,63 @@ class ImportMap:
         """Local names bound to exactly `qualname` (e.g. the module's alias of tensorflow)."""
         return sorted(local for local, target in self._aliases.items() if target == qualname)
 
+    def tensorflow_name(
+        self, ancestors: Sequence[cst.CSTNode], attribute: str
+    ) -> tuple[str, bool] | None:
+        """The name that spells `tensorflow.<attribute>` at a site with these ancestors, and
+        whether `import tensorflow [as tf]` must be added for it; None when no name is safe.
+
+        An existing binding is reused when every binding of it in the module is an import of
+        TensorFlow (`tensorflow.compat.v1` too, for the attributes that are the very same
+        object there) and the site's own scopes do not rebind it (`tf = 3` in the function).
+        Otherwise `tf`, then `tensorflow`, is imported when the module never uses that name and
+        has no `from ... import *` that might bind it.
+        """
+        local = self._bound_around(ancestors)
+        module_bound = self._module_assigned()
+        for name in sorted(self._imports.bindings):
+            targets = self._imports.bindings[name]
+            if name in local or name in module_bound or not targets:
+                continue
+            if all(_spells_tensorflow(target, attribute) for target in targets):
+                return name, False
+        if self._imports.star_import:
+            return None
+        for name in ("tf", "tensorflow"):
+            if name not in self._scopes.names_seen and name not in self._imports.bindings:
+                return name, True
+        return None
+
+    def _bound_around(self, ancestors: Sequence[cst.CSTNode]) -> set[str]:
+        """Names the scopes around a site bind (a class body's only when the site is in it)."""
+        scopes = [node for node in ancestors if node in self._scopes.scope_bindings]
+        bound: set[str] = set()
+        for index, node in enumerate(scopes):
+            if isinstance(node, cst.ClassDef) and index < len(scopes) - 1:
+                continue
+            bound |= self._scopes.scope_bindings[node]
+        return bound
+
+    def _module_assigned(self) -> set[str]:
+        """Names the module scope binds other than by imports, `global` ones included."""
+        return self._scopes.scopes[0].bound | self._scopes.global_names
+
+
+# tf.compat.v1 attributes that are the very object tf.<name> is (checked on TF 2.21 by
+# tests/test_fix_alias.py); `tf.compat.v1.reduce_sum` and `math.log` are other functions.
+SAME_IN_COMPAT_V1 = frozenset(
+    {
+        "print", "timestamp", "abs", "exp", "sqrt", "square", "tanh", "sin", "cos", "sign",
+        "floor", "maximum", "minimum", "int32", "int64", "float32", "float64",
+    }
+)  # fmt: skip
+
+
+def _spells_tensorflow(target: str, attribute: str) -> bool:
+    return target == "tensorflow" or (
+        target == "tensorflow.compat.v1" and attribute in SAME_IN_COMPAT_V1
+    )
+
 
 def _head(node: cst.BaseExpression) -> cst.BaseExpression:
     while isinstance(node, cst.Attribute):
@@ -109,6 +167,13 @@ def _head(node: cst.BaseExpression) -> cst.BaseExpression:
 class _ImportCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
+        # Every import's binding of a name (anywhere in the module): name → what it imports.
+        self.bindings: dict[str, set[str]] = {}
+        self.star_import = False
+
+    def _bind(self, local: str, target: str) -> None:
+        self.aliases[local] = target
+        self.bindings.setdefault(local, set()).add(target)
 
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
@@ -116,14 +181,21 @@ class _ImportCollector(cst.CSTVisitor):
             if full is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = canonical(full)
+                self._bind(alias.asname.name.value, canonical(full))
             else:
                 head = full.split(".")[0]
-                self.aliases[head] = head
+                self._bind(head, head)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):
+            self.star_import = True
+            return False
+        if node.relative or node.module is None:
+            for alias in node.names:  # a relative import binds a name of the project's own
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(bound, cst.Name):
+                    self.bindings.setdefault(bound.value, set()).add("")
             return False
         module = dotted_name(node.module)
         if module is None:
@@ -135,7 +207,7 @@ class _ImportCollector(cst.CSTVisitor):
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.aliases[local] = canonical(f"{module}.{name}")
+            self._bind(local, canonical(f"{module}.{name}"))
         return False
 
     # Imports live in statements; expressions never hold them.
@@ -164,6 +236,9 @@ class _ScopeScanner(cst.CSTVisitor):
     def __init__(self) -> None:
         self.scopes = [_Scope("module")]
         self.local_uses: set[cst.Name] = set()
+        self.scope_bindings: dict[cst.CSTNode, frozenset[str]] = {}
+        self.names_seen: set[str] = set()
+        self.global_names: set[str] = set()
 
     # -- scopes ------------------------------------------------------------------------------
 
@@ -175,13 +250,18 @@ class _ScopeScanner(cst.CSTVisitor):
             if node is not None:
                 walk(node, self)
 
-    def _in_scope(self, kind: str, bound: Iterable[str], body: Iterable[cst.CSTNode]) -> None:
+    def _in_scope(
+        self, node: cst.CSTNode, kind: str, bound: Iterable[str], body: Iterable[cst.CSTNode]
+    ) -> None:
         self.scopes.append(_Scope(kind, set(bound)))
         self._walk_all(body)
-        self._close(self.scopes.pop())
-
-    def _close(self, scope: _Scope) -> None:
+        scope = self.scopes.pop()
         local = scope.bound - scope.global_names - scope.nonlocal_names
+        self.scope_bindings[node] = frozenset(local)
+        self.global_names |= scope.global_names
+        self._close(scope, local)
+
+    def _close(self, scope: _Scope, local: set[str]) -> None:
         outer = next(s for s in reversed(self.scopes) if s.kind != "class")
         for use in scope.uses:
             if use.value in local:
@@ -195,42 +275,43 @@ class _ScopeScanner(cst.CSTVisitor):
         self._walk_all(_parameter_parts(node.params))
         self._walk_all([node.returns])
         self.local_uses.update(_parameter_nodes(node.params))
-        self._in_scope("function", _parameter_names(node.params), [node.body])
+        self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         self._walk_all(_parameter_parts(node.params))
         self.local_uses.update(_parameter_nodes(node.params))
-        self._in_scope("function", _parameter_names(node.params), [node.body])
+        self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._bind([node.name.value])
         self._walk_all(d.decorator for d in node.decorators)
         self._walk_all(arg.value for arg in (*node.bases, *node.keywords))
-        self._in_scope("class", (), [node.body])
+        self._in_scope(node, "class", (), [node.body])
         return False
 
-    def _comprehension(self, parts: Iterable[cst.CSTNode]) -> bool:
-        self._in_scope("comprehension", (), parts)
+    def _comprehension(self, node: cst.CSTNode, parts: Iterable[cst.CSTNode]) -> bool:
+        self._in_scope(node, "comprehension", (), parts)
         return False
 
     def visit_ListComp(self, node: cst.ListComp) -> bool:
-        return self._comprehension([node.elt, node.for_in])
+        return self._comprehension(node, [node.elt, node.for_in])
 
     def visit_SetComp(self, node: cst.SetComp) -> bool:
-        return self._comprehension([node.elt, node.for_in])
+        return self._comprehension(node, [node.elt, node.for_in])
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return self._comprehension([node.elt, node.for_in])
+        return self._comprehension(node, [node.elt, node.for_in])
 
     def visit_DictComp(self, node: cst.DictComp) -> bool:
-        return self._comprehension([node.key, node.value, node.for_in])
+        return self._comprehension(node, [node.key, node.value, node.for_in])
 
     # -- bindings and uses -------------------------------------------------------------------
 
     def visit_Name(self, node: cst.Name) -> None:
         self.scopes[-1].uses.append(node)
+        self.names_seen.add(node.value)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._bind(target_names(node.target))
@@ -272,6 +353,7 @@ class _ScopeScanner(cst.CSTVisitor):
 
     def visit_Global(self, node: cst.Global) -> bool:
         self.scopes[-1].global_names.update(item.name.value for item in node.names)
+        self.names_seen.update(item.name.value for item in node.names)
         return False
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:

@@ -47,7 +47,8 @@ class FixPlan:
     message: str
     applicability: Applicability
     replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
-    needs_tensorflow_import: bool = False
+    # The name to add `import tensorflow [as <name>]` for, when the fix needs one.
+    tensorflow_import: str | None = None
 
 
 @dataclass
@@ -263,10 +264,14 @@ class FileContext:
         if code in self.enabled:
             self.reports.append(Report(node, code, message, self.frame.symbol, fix))
 
-    def tensorflow_alias(self) -> tuple[str, bool]:
-        """The module's own alias of tensorflow, or ("tf", True) when an import must be added."""
-        aliases = self.imports.aliases_of("tensorflow")
-        return (aliases[0], False) if aliases else ("tf", True)
+    def tensorflow_alias(self, attribute: str) -> tuple[str, str | None] | None:
+        """How a fix here spells `tf.<attribute>`: (the name, the name to import or None when
+        the module's own binding serves); None when no name is safe (names.tensorflow_name)."""
+        found = self.imports.tensorflow_name(self.ancestors, attribute.split(".")[0])
+        if found is None:
+            return None
+        name, needs_import = found
+        return name, name if needs_import else None
 
 
 def _returns_static_shape(function: cst.FunctionDef) -> bool:

@@ -58,8 +58,13 @@ _TENSOR_FACTORIES = {
 }
 
 
-def _tensorflow_callable(ctx: FileContext, dotted: str) -> tuple[cst.BaseExpression, bool]:
-    alias, needs_import = ctx.tensorflow_alias()
+def _tensorflow_callable(
+    ctx: FileContext, dotted: str
+) -> tuple[cst.BaseExpression, str | None] | None:
+    found = ctx.tensorflow_alias(dotted)
+    if found is None:
+        return None  # no name spells TensorFlow safely here
+    alias, needs_import = found
     expression: cst.BaseExpression = cst.Name(alias)
     for part in dotted.split("."):
         expression = cst.Attribute(expression, cst.Name(part))
@@ -98,7 +103,10 @@ class NumpyCallCheck(Check):
             return None
         if any(arg.keyword is not None and arg.keyword.value not in keywords for arg in node.args):
             return None
-        replacement, needs_import = _tensorflow_callable(ctx, target)
+        spelled = _tensorflow_callable(ctx, target)
+        if spelled is None:
+            return None
+        replacement, needs_import = spelled
         return FixPlan(
             f"Replace `{short}` with `tf.{target}`",
             Applicability.SAFE,
@@ -154,7 +162,8 @@ class NumpyDtypeLeakCheck(Check):
         inner = node.args[0].value
         assert isinstance(inner, cst.Call)
         wide, narrow = meeting.dtypes
-        dtype, needs_import = _tensorflow_callable(ctx, narrow)
+        spelled = _tensorflow_callable(ctx, narrow)
+        dtype, needs_import = spelled or (cst.Name(narrow), None)  # no fix without a spelling
         arguments = list(node.args)
         last = arguments[-1]
         arguments[-1] = last.with_changes(
@@ -180,7 +189,9 @@ class NumpyDtypeLeakCheck(Check):
                 Applicability.UNSAFE,
                 ((node, node.with_changes(args=arguments)),),
                 needs_import,
-            ),
+            )
+            if spelled is not None
+            else None,
         )
 
 

@@ -61,9 +61,16 @@ _NOT_DRAWING = frozenset(
 )  # fmt: skip
 
 
-def _tensorflow_attribute(ctx: FileContext, attribute: str) -> tuple[cst.Attribute, bool]:
-    alias, needs_import = ctx.tensorflow_alias()
-    return cst.Attribute(cst.Name(alias), cst.Name(attribute)), needs_import
+def _tensorflow_attribute(
+    ctx: FileContext, attribute: str
+) -> tuple[cst.Attribute, str | None] | None:
+    """`tf.<attribute>` spelled safely here, with the name to import (None: none needed);
+    None when no spelling is safe."""
+    found = ctx.tensorflow_alias(attribute)
+    if found is None:
+        return None
+    alias, to_import = found
+    return cst.Attribute(cst.Name(alias), cst.Name(attribute)), to_import
 
 
 def _made_by(name: str, factories: tuple[str, ...], ctx: FileContext) -> bool:
@@ -99,6 +106,8 @@ class PrintCheck(Check):
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not ctx.in_graph or ctx.qualname(node.func) != "builtins.print":
             return
+        if _autograph_prints(node, ctx):
+            return
         ctx.report(
             node,
             "TF101",
@@ -106,6 +115,21 @@ class PrintCheck(Check):
             "and shows symbolic tensors; use `tf.print`",
             _print_fix(node, ctx),
         )
+
+
+def _autograph_prints(node: cst.Call, ctx: FileContext) -> bool:
+    """AutoGraph's BUILTIN_FUNCTIONS feature turns a `print` that receives a tensor into a print
+    on every call (through a py_func); one of only literals still prints once per trace."""
+    reason = ctx.frame.reason
+    return (
+        reason is not None
+        and reason.converts_print
+        and any(
+            not isinstance(arg.value, cst.BaseNumber | cst.SimpleString | cst.ConcatenatedString)
+            for arg in node.args
+            if arg.keyword is None
+        )
+    )
 
 
 def _print_fix(node: cst.Call, ctx: FileContext) -> FixPlan | None:
@@ -119,7 +143,10 @@ def _print_fix(node: cst.Call, ctx: FileContext) -> FixPlan | None:
         arguments = tf_print_arguments(node, ctx)
     except NoExactFix:
         return None
-    tf_print, needs_import = _tensorflow_attribute(ctx, "print")
+    spelled = _tensorflow_attribute(ctx, "print")
+    if spelled is None:
+        return None
+    tf_print, needs_import = spelled
     if arguments is None:
         return FixPlan(
             "Replace `print` with `tf.print`",
@@ -228,7 +255,7 @@ def _lost_message(node: cst.Call, what: str, ctx: FileContext) -> str | None:
         if shown is None:
             continue
         expression = _code(shown, ctx)
-        if shown is not arg.value and _is_counter(shown, ctx, state):
+        if _is_counter(shown, ctx, state) and not _holds_tensor(shown, ctx, state):
             return (
                 f"{what} in graph code ({where}) runs once per trace, not on every call: the "
                 f"counter `{expression}` is shown with its value while tracing; use `tf.print` "
@@ -360,6 +387,16 @@ def _is_state(node: cst.BaseExpression, ctx: FileContext, state: _ClassState) ->
     return _is_counter(node, ctx, state)
 
 
+def _holds_tensor(node: cst.BaseExpression, ctx: FileContext, state: _ClassState) -> bool:
+    """A tensor value, or a variable attribute (`self.total = self.add_weight(...)`)."""
+    return ctx.is_tensor(node) or (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == ctx.self_name()
+        and node.attr.value in state.variables
+    )
+
+
 def _is_counter(node: cst.BaseExpression, ctx: FileContext, state: _ClassState) -> bool:
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
         return node.value.value == ctx.self_name() and node.attr.value in state.counters
@@ -480,8 +517,9 @@ class PythonClockCheck(Check):
         if qualname not in _CLOCKS:
             return
         fix = None
-        if qualname in _TIMESTAMP_FIXABLE and not node.args:
-            timestamp, needs_import = _tensorflow_attribute(ctx, "timestamp")
+        spelled = _tensorflow_attribute(ctx, "timestamp")
+        if qualname in _TIMESTAMP_FIXABLE and not node.args and spelled is not None:
+            timestamp, needs_import = spelled
             fix = FixPlan(
                 f"Replace `{qualname}()` with `tf.timestamp()` (returns a float64 tensor)",
                 Applicability.UNSAFE,

@@ -243,7 +243,9 @@ class _ScopeScanner(cst.CSTVisitor):
     # -- scopes ------------------------------------------------------------------------------
 
     def _bind(self, names: Iterable[str]) -> None:
+        names = list(names)
         self.scopes[-1].bound.update(names)
+        self.names_seen.update(names)
 
     def _walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
         for node in nodes:
@@ -275,12 +277,14 @@ class _ScopeScanner(cst.CSTVisitor):
         self._walk_all(_parameter_parts(node.params))
         self._walk_all([node.returns])
         self.local_uses.update(_parameter_nodes(node.params))
+        self.names_seen.update(_parameter_names(node.params))
         self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         self._walk_all(_parameter_parts(node.params))
         self.local_uses.update(_parameter_nodes(node.params))
+        self.names_seen.update(_parameter_names(node.params))
         self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
@@ -358,6 +362,7 @@ class _ScopeScanner(cst.CSTVisitor):
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         self.scopes[-1].nonlocal_names.update(item.name.value for item in node.names)
+        self.names_seen.update(item.name.value for item in node.names)
         return False
 
     # Imports are the module-wide map's business; their names are not uses.

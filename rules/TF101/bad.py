@@ -23,6 +23,14 @@ def pipeline(x):
 dataset = tf.data.Dataset.range(3).map(lambda i: print(i) or i)  # expect: TF101
 
 
+@tf.function
+def shifted(x, offset):
+    # The f-string is formatted once, while tracing: every call would show the same
+    # `x = Tensor("x:0", ...)`. The fix passes x and offset to tf.print as arguments.
+    print(f"x = {x}, offset = {offset}")  # expect: TF101
+    return x + offset
+
+
 # Broken twin of fixtures/components/training_loop.py: a custom training step that prints.
 model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
 optimizer = keras.optimizers.Adam(1e-2)
@@ -44,3 +52,5 @@ if __name__ == "__main__":
         scale(tf.constant(value))  # prints once (at the first trace), not three times
     pipeline(tf.constant([1.0, 2.0]))
     list(dataset)
+    for value in (1.0, 2.0):
+        shifted(tf.constant(value), tf.constant(0.5))

@@ -60,6 +60,23 @@ class Logged(keras.layers.Layer):
         return tf.reduce_sum(inputs, axis=settings.get("axis"))
 
 
+class Projection(keras.layers.Layer):
+    """Messages about facts fixed for the whole trace (shapes, dtypes, whether a mask came,
+    settings): once per trace is exactly once per kind of input, which is what they are for."""
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            warnings.warn("Projection ignores its mask")
+        logger.info("projecting %s inputs of shape %s", inputs.dtype.name, inputs.shape)
+        return inputs
+
+
+@tf.function
+def traced_step(x):
+    logger.debug("tracing traced_step for a batch of shape %s", x.shape)
+    return x * 2.0
+
+
 def parse(line, separator):
     return tf.strings.split(line, separator)
 
@@ -90,4 +107,6 @@ if __name__ == "__main__":
     with_py_function(tf.constant(1.0))
     with_init_scope(tf.constant(1.0))
     Logged()(tf.constant([[1.0, 2.0]]))
+    Projection()(tf.constant([[1.0, 2.0]]))
+    traced_step(tf.constant([1.0]))
     print(list(load_lines(os.environ.get("TF102_SEPARATOR", ",")).as_numpy_iterator()))

@@ -185,6 +185,18 @@ CONVERTING = """\
     """
 
 
+def test_the_compat_v1_spelling_of_the_feature_counts_too() -> None:
+    source = """\
+        import tensorflow.compat.v1 as tf
+
+        @tf.function(experimental_autograph_options=tf.autograph.experimental.Feature.ALL)
+        def count(n):
+            print(n)
+            return n
+        """
+    assert found(source, "TF101") == []
+
+
 def test_print_is_quiet_only_where_autograph_converts_it() -> None:
     """Observed on TF 2.21: with BUILTIN_FUNCTIONS (or ALL) a print of a tensor prints on every
     call, in called functions too; a print of literals still prints once per trace; other

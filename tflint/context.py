@@ -203,10 +203,9 @@ def _autograph_enabled(options: dict[str, cst.BaseExpression]) -> bool:
 
 
 _PRINT_CONVERTING_FEATURES = frozenset(
-    {
-        "tensorflow.autograph.experimental.Feature.BUILTIN_FUNCTIONS",
-        "tensorflow.autograph.experimental.Feature.ALL",
-    }
+    f"{module}.autograph.experimental.Feature.{feature}"
+    for module in ("tensorflow", "tensorflow.compat.v1")  # the same Feature class
+    for feature in ("BUILTIN_FUNCTIONS", "ALL")
 )
 
 

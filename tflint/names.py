@@ -109,8 +109,9 @@ class ImportMap:
         An existing binding is reused when every binding of it in the module is an import of
         TensorFlow (`tensorflow.compat.v1` too, for the attributes that are the very same
         object there) and the site's own scopes do not rebind it (`tf = 3` in the function).
-        Otherwise `tf`, then `tensorflow`, is imported when the module never uses that name and
-        has no `from ... import *` that might bind it.
+        Otherwise `tf`, then `tensorflow`, is imported when nothing in the module binds that name
+        (a use of it unbound, `@tf.function` with no import, could only ever have meant
+        TensorFlow) and no `from ... import *` might bind it.
         """
         local = self._bound_around(ancestors)
         module_bound = self._module_assigned()
@@ -123,7 +124,7 @@ class ImportMap:
         if self._imports.star_import:
             return None
         for name in ("tf", "tensorflow"):
-            if name not in self._scopes.names_seen and name not in self._imports.bindings:
+            if name not in self._scopes.names_bound and name not in self._imports.bindings:
                 return name, True
         return None
 
@@ -237,7 +238,7 @@ class _ScopeScanner(cst.CSTVisitor):
         self.scopes = [_Scope("module")]
         self.local_uses: set[cst.Name] = set()
         self.scope_bindings: dict[cst.CSTNode, frozenset[str]] = {}
-        self.names_seen: set[str] = set()
+        self.names_bound: set[str] = set()
         self.global_names: set[str] = set()
 
     # -- scopes ------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ class _ScopeScanner(cst.CSTVisitor):
     def _bind(self, names: Iterable[str]) -> None:
         names = list(names)
         self.scopes[-1].bound.update(names)
-        self.names_seen.update(names)
+        self.names_bound.update(names)
 
     def _walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
         for node in nodes:
@@ -277,14 +278,14 @@ class _ScopeScanner(cst.CSTVisitor):
         self._walk_all(_parameter_parts(node.params))
         self._walk_all([node.returns])
         self.local_uses.update(_parameter_nodes(node.params))
-        self.names_seen.update(_parameter_names(node.params))
+        self.names_bound.update(_parameter_names(node.params))
         self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         self._walk_all(_parameter_parts(node.params))
         self.local_uses.update(_parameter_nodes(node.params))
-        self.names_seen.update(_parameter_names(node.params))
+        self.names_bound.update(_parameter_names(node.params))
         self._in_scope(node, "function", _parameter_names(node.params), [node.body])
         return False
 
@@ -315,7 +316,6 @@ class _ScopeScanner(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.scopes[-1].uses.append(node)
-        self.names_seen.add(node.value)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._bind(target_names(node.target))
@@ -342,6 +342,7 @@ class _ScopeScanner(cst.CSTVisitor):
         # `:=` in a comprehension binds in the function around it
         scope = next(s for s in reversed(self.scopes) if s.kind != "comprehension")
         scope.bound.update(target_names(node.target))
+        self.names_bound.update(target_names(node.target))
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None:
@@ -357,12 +358,12 @@ class _ScopeScanner(cst.CSTVisitor):
 
     def visit_Global(self, node: cst.Global) -> bool:
         self.scopes[-1].global_names.update(item.name.value for item in node.names)
-        self.names_seen.update(item.name.value for item in node.names)
+        self.names_bound.update(item.name.value for item in node.names)
         return False
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         self.scopes[-1].nonlocal_names.update(item.name.value for item in node.names)
-        self.names_seen.update(item.name.value for item in node.names)
+        self.names_bound.update(item.name.value for item in node.names)
         return False
 
     # Imports are the module-wide map's business; their names are not uses.

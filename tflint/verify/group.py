@@ -24,6 +24,7 @@ from tflint.verify.target import (
     Subject,
     Unresolved,
     dataset_subject,
+    returning,
     subject_for,
 )
 
@@ -92,10 +93,10 @@ class Group:
         run, _, start = self.pattern(finding)
         for creation in observe.creations[start:]:
             python = getattr(creation.function, "python_function", None)
-            if getattr(python, "__qualname__", None) == self.symbol:
+            if self.symbol is not None and getattr(python, "__qualname__", None) == self.symbol:
                 return FunctionSubject(
                     self.symbol.rsplit(".", 1)[-1],
-                    lambda _, f=creation.function: f,
+                    returning(creation.function),
                     None,
                     self.module,
                 )

@@ -407,6 +407,7 @@ def _loop_bindings(loop: ast.For) -> dict[str, ast.expr]:
     first = ast.Call(
         ast.Name("next", ast.Load()), [ast.Call(ast.Name("iter", ast.Load()), [loop.iter], [])], []
     )
+    pairs: list[tuple[str, ast.expr]]
     if isinstance(loop.target, ast.Name):
         pairs = [(loop.target.id, first)]
     elif isinstance(loop.target, ast.Tuple) and all(

@@ -157,7 +157,7 @@ def run_pattern(module: Module, symbol: str | None, row: int, repeat: int = 1) -
     for args, kwargs in arguments:
         with Recording(module.filename) as recording:
             for _ in range(repeat):
-                recording.run(lambda a=args, k=kwargs: function(*a, **k))
+                recording.run(functools.partial(function, *args, **kwargs))
         if recording.error is None:
             calls = "a call" if repeat == 1 else f"{repeat} calls"
             return PatternRun(f"{calls} of {base}", owner)

@@ -92,6 +92,11 @@ class Subject:
         raise NotImplementedError
 
 
+def returning(function: Any) -> Callable[[Any], Any]:
+    """A FunctionSubject getter that ignores the owner and gives this tf.function."""
+    return lambda _owner: function
+
+
 class FunctionSubject(Subject):
     """A tf.function, run eagerly via `run_functions_eagerly`. A tf.function method gets a
     fresh instance of its class per mode (`owner`), so attribute state does not carry over."""
@@ -197,6 +202,7 @@ class KerasSubject(Subject):
         owner = self.make()
         if self.kind == "model":
             return self._fit_runner(owner, mode)
+        step: Callable[..., Any]
         if self.kind == "metric":
 
             def step(a: Any, b: Any) -> Any:
@@ -454,7 +460,7 @@ def _direct_subject(module: Module, symbol: str) -> Subject | None:
         return FunctionSubject(symbol, lambda _: obj, None, module)
     for creation in observe.creations:
         if getattr(creation.function, "python_function", None) is obj:
-            return FunctionSubject(symbol, lambda _, f=creation.function: f, None, module)
+            return FunctionSubject(symbol, returning(creation.function), None, module)
     return dataset_subject(module, name=parts[-1]) if callable(obj) else None
 
 

@@ -447,7 +447,8 @@ def _round_trip(group: Group, finding: Finding) -> Result:
     base = keras.losses.Loss if issubclass(cls, keras.losses.Loss) else keras.metrics.Metric
     own = set(inspect.signature(base.__init__).parameters)
     changed = {}
-    for name, param in inspect.signature(cls.__init__).parameters.items():
+    initializer = cls.__init__  # type: ignore[misc]
+    for name, param in inspect.signature(initializer).parameters.items():
         if name in own or name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.default is param.empty:

@@ -488,6 +488,25 @@ def test_issue14_15_too_complex_is_tf002_for_that_file() -> None:
     )
 
 
+def test_issue14_15_a_small_run_lints_large_files_in_a_watched_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --jobs 1 the small file is linted in this process, the large one in a worker
+    whose memory the parent watches: under a 1 MB bound (every process is over it) only the
+    large file comes back as "too complex"; the run goes on."""
+    monkeypatch.setattr(work, "WORKER_MEMORY_MB", 1)
+    (tmp_path / "small.py").write_text(BAD)
+    padding = "".join(f"value_{i} = {i}\n" for i in range(runner.WATCHED_FILE_BYTES // 12))
+    (tmp_path / "large.py").write_text(BAD + padding)
+    result = runner.lint_paths([tmp_path], Settings(root=tmp_path), jobs=1, use_cache=False)
+    found = sorted((Path(d.filename).name, d.code, d.message) for d in result.diagnostics)
+    assert [(name, code) for name, code, _ in found] == [
+        ("large.py", "TF002"),
+        ("small.py", "TF101"),
+    ]
+    assert found[0][2] == "too complex to analyse within 1 MB"
+
+
 def test_no_code_of_the_linted_project_runs_without_verify(tmp_path: Path) -> None:
     """The README's promise: without --verify tflint reads files and never imports or runs
     them, and never imports TensorFlow (linting, fixing and diffing alike)."""

@@ -9,6 +9,7 @@ run answered from the cache never pays its start-up.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from tflint.parallel import map_unordered
 # Below this many files to lint, starting the pool (a forkserver that imports tflint, then the
 # workers) costs more than it saves.
 MIN_FILES_FOR_POOL = 8
+WATCHED_FILE_BYTES = 16 * 1024  # files from this size on are linted in a watched worker
 
 
 @dataclass
@@ -89,8 +91,9 @@ def lint_paths(
 ) -> RunResult:
     """Lint (with `fix`: fix) every file under `paths`, each with the settings of its nearest
     configuration (`settings`: a ConfigTree; plain Settings apply to every file). `jobs` is the
-    number of worker processes (None: one per CPU; 1: all in this process). A broken
-    configuration met on the way raises ConfigError before any file is linted or fixed."""
+    number of worker processes (None: one per CPU; 1: this process, and one watched worker for
+    files of WATCHED_FILE_BYTES or more). A broken configuration met on the way raises
+    ConfigError before any file is linted or fixed."""
     paths = list(paths)
     config = settings if isinstance(settings, ConfigTree) else ConfigTree(fixed=settings)
     cache = _open_cache(config, paths) if use_cache else None
@@ -154,9 +157,18 @@ def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResu
     from tflint.work import WORKER_MEMORY_MB, crashed, run_job, too_complex
 
     workers = jobs if jobs is not None else os.cpu_count() or 1
-    if workers <= 1 or len(todo) < MIN_FILES_FOR_POOL:
-        return ((job, run_job(job)) for job in todo)
-    return map_unordered(run_job, todo, workers, crashed, too_complex, WORKER_MEMORY_MB)
+    if workers > 1 and len(todo) >= MIN_FILES_FOR_POOL:
+        return map_unordered(run_job, todo, workers, crashed, too_complex, WORKER_MEMORY_MB)
+    # A small run lints in this process, except files large enough to hold code that exhausts
+    # memory (35 KB of nested conditional expressions took 3 GB): those go to one watched
+    # worker, so such a file is TF002 "too complex" and never the end of the run.
+    small = [job for job in todo if len(job.source) < WATCHED_FILE_BYTES]
+    large = [job for job in todo if len(job.source) >= WATCHED_FILE_BYTES]
+    in_process = ((job, run_job(job)) for job in small)
+    if not large:
+        return in_process
+    watched = map_unordered(run_job, large, 1, crashed, too_complex, WORKER_MEMORY_MB)
+    return itertools.chain(in_process, watched)
 
 
 def lint_stdin(

@@ -521,3 +521,37 @@ def test_library_classes_and_main_blocks_keep_keras_methods_traced() -> None:
             Mean()(tf.ones(2), tf.ones(2))
         """
     assert flagged_rows(source) == [5]
+
+
+def test_the_graph_index_answers_which_functions_are_tf_functions() -> None:
+    """Checks ask the index for a function's `@tf.function` (and its options) instead of
+    re-reading decorators: the first tf.function decorator in any spelling, None otherwise."""
+    import libcst as cst
+
+    from tflint.context import GraphContext
+    from tflint.names import ImportMap
+
+    module = cst.parse_module(
+        textwrap.dedent(
+            """\
+            import functools
+            from tensorflow import function as compiled
+
+            @functools.lru_cache
+            @compiled(jit_compile=True)
+            def fast(x):
+                return x
+
+            @functools.lru_cache
+            def plain(x):
+                return x
+            """
+        )
+    )
+    graph = GraphContext(module, ImportMap.from_module(module))
+    fast, plain = (s for s in module.body if isinstance(s, cst.FunctionDef))
+    found = graph.tf_function_decorator(fast)
+    assert found is not None
+    assert found.decorator is fast.decorators[1]
+    assert list(found.options) == ["jit_compile"]
+    assert graph.tf_function_decorator(plain) is None

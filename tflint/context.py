@@ -113,6 +113,15 @@ class ClassInfo:
 
 
 @dataclass(frozen=True)
+class TfFunctionDecorator:
+    """A function's (first) `@tf.function` decorator and its keyword options, found once by
+    the indexer so that checks never re-read decorators."""
+
+    decorator: cst.Decorator
+    options: dict[str, cst.BaseExpression]
+
+
+@dataclass(frozen=True)
 class TfFunctionInfo:
     """A name bound to a tf.function; `fixed_signature` when Python scalars cannot retrace it."""
 
@@ -243,6 +252,7 @@ class GraphContext:
         self.module_functions: dict[str, cst.FunctionDef] = {}
         self.tf_functions: dict[str, TfFunctionInfo] = {}
         self.graph: dict[FunctionNode, GraphReason] = {}
+        self._tf_decorators: dict[cst.FunctionDef, TfFunctionDecorator] = {}
         self.exempt: set[FunctionNode] = set()
         # Functions that are graph code only because graph code calls them, with every
         # (caller, call); the call is None where a TF op is handed the function (tf.map_fn).
@@ -282,6 +292,10 @@ class GraphContext:
 
     def reason(self, node: FunctionNode) -> GraphReason | None:
         return self.graph.get(node)
+
+    def tf_function_decorator(self, node: FunctionNode) -> TfFunctionDecorator | None:
+        """The `@tf.function` decorating this function, in any spelling, or None."""
+        return self._tf_decorators.get(node) if isinstance(node, cst.FunctionDef) else None
 
     def class_kind(self, name: str | None) -> KerasKind | None:
         info = self.classes.get(name) if name else None
@@ -427,7 +441,8 @@ class GraphContext:
     def _find_roots(self, indexer: _Indexer) -> None:
         for func in indexer.exempt_functions:
             self.exempt.add(func)
-        for func, options in indexer.decorated:
+        for func, decorator, options in indexer.decorated:
+            self._tf_decorators.setdefault(func, TfFunctionDecorator(decorator, options))
             self._mark(func, _reason("decorated with @tf.function", options, self.imports))
         for info in self.class_infos:
             if info.kind is None:
@@ -561,7 +576,9 @@ class _Indexer(cst.CSTVisitor):
         self.function_stack: list[FunctionNode] = []
         self.class_stack: list[str] = []
         self.class_info_stack: list[ClassInfo] = []
-        self.decorated: list[tuple[cst.FunctionDef, dict[str, cst.BaseExpression]]] = []
+        self.decorated: list[
+            tuple[cst.FunctionDef, cst.Decorator, dict[str, cst.BaseExpression]]
+        ] = []
         self.wrapped: list[tuple[FunctionNode | None, cst.BaseExpression, GraphReason]] = []
         self.exempt_functions: list[FunctionNode] = []
         self.scoped_assignments: list[
@@ -716,7 +733,7 @@ class _Indexer(cst.CSTVisitor):
         for decorator in node.decorators:
             options = tf_function_call_options(decorator.decorator, self.imports)
             if options is not None:
-                self.decorated.append((node, options))
+                self.decorated.append((node, decorator, options))
                 if not self.class_stack or self.function_stack:
                     self.context.tf_functions.setdefault(
                         node.name.value,

@@ -7,7 +7,7 @@ from enum import Enum
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, FixPlan
-from tflint.context import TfFunctionInfo, has_fixed_signature, tf_function_call_options
+from tflint.context import TfFunctionInfo, has_fixed_signature
 from tflint.diagnostics import Applicability
 from tflint.names import target_names
 from tflint.traverse import walk
@@ -126,11 +126,10 @@ class ScalarArgumentCheck(Check):
             method = ctx.graph.find_method(ctx.frame.class_name, func.attr.value)
             if method is None:
                 return None
-            for decorator in method.decorators:
-                options = tf_function_call_options(decorator.decorator, ctx.imports)
-                if options is not None:
-                    fixed = has_fixed_signature(options)
-                    return TfFunctionInfo(f"self.{func.attr.value}", fixed)
+            found = ctx.graph.tf_function_decorator(method)
+            if found is not None:
+                fixed = has_fixed_signature(found.options)
+                return TfFunctionInfo(f"self.{func.attr.value}", fixed)
         return None
 
 
@@ -217,21 +216,14 @@ class FunctionRecreatedCheck(Check):
         )
         if ctx.is_test_file or not isinstance(outer, cst.FunctionDef):
             return
-        decorator = next(
-            (
-                d
-                for d in node.decorators
-                if tf_function_call_options(d.decorator, ctx.imports) is not None
-            ),
-            None,
-        )
+        found = ctx.graph.tf_function_decorator(node)
         name = node.name.value
-        if decorator is None or _escapes(name, outer) or _reused(name, outer):
+        if found is None or _escapes(name, outer) or _reused(name, outer):
             return
         if _calls(node.body, outer.name.value):
             return  # the tf.function runs the enclosing routine itself: compiled whole, once
-        options = tf_function_call_options(decorator.decorator, ctx.imports) or {}
-        verdict = self._per_step(outer, options, ctx)
+        decorator = found.decorator
+        verdict = self._per_step(outer, found.options, ctx)
         if verdict is None:
             return
         ctx.report(

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, Frame
-from tflint.context import FunctionNode, tf_function_call_options
+from tflint.context import FunctionNode
 from tflint.names import dotted_name, target_names
 from tflint.traverse import nodes, walk
 
@@ -219,10 +219,7 @@ def _function_frames(ctx: FileContext) -> list[Frame]:
 
 
 def _is_tf_function(function: FunctionNode, ctx: FileContext) -> bool:
-    return isinstance(function, cst.FunctionDef) and any(
-        tf_function_call_options(decorator.decorator, ctx.imports) is not None
-        for decorator in function.decorators
-    )
+    return ctx.graph.tf_function_decorator(function) is not None
 
 
 _MODULE_LEVEL = "module-level variable"

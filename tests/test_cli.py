@@ -274,6 +274,22 @@ def test_gitignore_above_a_named_folder_counts_inside_a_repository(project: Path
     assert tflint("pkg", cwd=project).stdout.splitlines()[-2:] == SUMMARY
 
 
+def test_a_folder_named_inside_an_ignored_folder_is_linted(project: Path) -> None:
+    """As a named file is: `tflint vendor/lib` lints what it was asked to, although the
+    repository ignores `/vendor` (an interpreter's standard library under a pyenv checkout)."""
+    (project / "vendor" / "lib").mkdir(parents=True)
+    (project / "vendor" / "lib" / "model.py").write_text(BAD)
+    (project / ".gitignore").write_text("/vendor\n")
+    (project / ".git").mkdir(exist_ok=True)
+
+    def linted(*args: str) -> list[str]:
+        completed = tflint("--output-format", "json", *args, cwd=project)
+        return sorted({f["filename"] for f in json.loads(completed.stdout)})
+
+    assert "vendor/lib/model.py" not in linted(".")
+    assert linted("vendor/lib") == ["vendor/lib/model.py"]
+
+
 @pytest.mark.parametrize("target", ["empty", "docs", "notes.txt"])
 def test_nothing_to_lint_is_a_warning_never_a_pass(project: Path, target: str) -> None:
     (project / "empty").mkdir()

@@ -65,6 +65,8 @@ class _Walk:
             return
         if stat.S_ISDIR(status.st_mode):
             ignores = gitignores_above(path) if self.settings.respect_gitignore else ()
+            if is_ignored(str(path), True, ignores):
+                ignores = ()  # a folder named inside an ignored one is linted: it was asked for
             yield from self.directory(path, status, ignores)
         elif not stat.S_ISREG(status.st_mode):
             yield Unreadable(str(path), f"not a regular file ({_kind(status.st_mode)})")

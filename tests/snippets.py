@@ -1,6 +1,10 @@
 """Source snippets and expected messages shared by several test modules."""
 
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 from tflint.diagnostics import Diagnostic
 from tflint.engine import lint_source
@@ -35,3 +39,16 @@ def lint_snippet(source: str, codes: frozenset[str]) -> list[Diagnostic]:
 def positions(diagnostics: list[Diagnostic]) -> list[tuple[int, int, str]]:
     """(row, column, code) of each finding."""
     return [(d.location.row, d.location.column, d.code) for d in diagnostics]
+
+
+def run_tensorflow_program(script: Path) -> subprocess.CompletedProcess[str]:
+    """Run a fixed or example program with real TensorFlow (its log noise silenced); it must
+    exit 0. Tests read what it printed."""
+    return subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )

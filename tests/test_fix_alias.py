@@ -4,14 +4,12 @@ the module never uses, else no fix. Each case runs on real TensorFlow where it m
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.snippets import run_tensorflow_program
 from tests.test_fixes import fixed
 from tflint.names import SAME_IN_COMPAT_V1
 
@@ -117,12 +115,5 @@ def test_the_fixed_code_runs_where_tf_is_a_local_number(tmp_path: Path) -> None:
     )
     script = tmp_path / "program.py"
     script.write_text(fixed(source))
-    run = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    run = run_tensorflow_program(script)
     assert run.stderr.splitlines()[-2:] == ["0", "1"]

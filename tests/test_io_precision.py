@@ -4,15 +4,12 @@ or a tensor decides whether it is issued. TF101 where AutoGraph converts `print`
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.snippets import lint_snippet, positions
+from tests.snippets import lint_snippet, positions, run_tensorflow_program
 from tflint.diagnostics import Diagnostic
 
 
@@ -208,13 +205,6 @@ def test_the_converting_option_really_prints_on_every_call(tmp_path: Path) -> No
     script = tmp_path / "converting.py"  # AutoGraph reads the source from a file
     calls = "\nfor n in (1, 2):\n    count(tf.constant(n))\n"
     script.write_text(textwrap.dedent(CONVERTING) + calls)
-    run = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    run = run_tensorflow_program(script)
     # "traced" (literals only) prints once, while tracing; the tensors print on every call
     assert run.stdout.splitlines() == ["traced", "0", "helper 1", "0", "1", "helper 2"]

@@ -5,14 +5,12 @@ fix."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.snippets import run_tensorflow_program
 from tests.test_fixes import fixed
 
 HEADER = "import tensorflow as tf\n\n\n@tf.function\ndef show(x, y):\n"
@@ -105,15 +103,7 @@ PROGRAM = textwrap.dedent(
 def test_the_fixed_program_prints_the_values_on_every_call(tmp_path: Path) -> None:
     script = tmp_path / "program.py"
     script.write_text(fixed(PROGRAM))
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    run = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env=environment,
-    )
+    run = run_tensorflow_program(script)
     printed = run.stderr.split("calls:\n", 1)[1].splitlines()
     assert printed == [
         line

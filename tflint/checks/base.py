@@ -38,6 +38,9 @@ _TENSOR_NAMESPACES = (
 )  # fmt: skip
 # Parameter names that conventionally carry Python flags, not tensors.
 FLAG_PARAMETERS = frozenset({"self", "cls", "training", "mask", "kwargs", "args"})
+# What creates a TensorFlow/Keras variable: constructors, and a layer's own methods.
+VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
+WEIGHT_METHODS = frozenset({"add_weight", "add_variable"})
 
 
 @dataclass

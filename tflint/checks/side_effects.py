@@ -6,7 +6,14 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from tflint.checks.base import Check, FileContext, FixPlan, collect_assignments
+from tflint.checks.base import (
+    VARIABLE_FACTORIES,
+    WEIGHT_METHODS,
+    Check,
+    FileContext,
+    FixPlan,
+    collect_assignments,
+)
 from tflint.checks.print_args import NoExactFix, tf_print_arguments
 from tflint.diagnostics import Applicability
 from tflint.names import target_names
@@ -26,8 +33,6 @@ _OUTPUT_CALLS = {
     "sys.stdout.write": "`sys.stdout.write()`",
     "sys.stderr.write": "`sys.stderr.write()`",
 }
-_VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
-_WEIGHT_METHODS = frozenset({"add_weight", "add_variable"})
 # Calls whose value is read once per trace and then frozen into the graph.
 _READ_CALLS = {
     "builtins.input": "`input()`",
@@ -325,9 +330,9 @@ def _attribute_names(targets: Iterable[cst.BaseExpression]) -> list[str]:
 def _creates_variable(value: cst.BaseExpression, ctx: FileContext) -> bool:
     if not isinstance(value, cst.Call):
         return False
-    if ctx.qualname(value.func) in _VARIABLE_FACTORIES:
+    if ctx.qualname(value.func) in VARIABLE_FACTORIES:
         return True
-    return isinstance(value.func, cst.Attribute) and value.func.attr.value in _WEIGHT_METHODS
+    return isinstance(value.func, cst.Attribute) and value.func.attr.value in WEIGHT_METHODS
 
 
 def _per_call_value(

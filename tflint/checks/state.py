@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from tflint.checks.base import Check, FileContext, Frame
+from tflint.checks.base import VARIABLE_FACTORIES, WEIGHT_METHODS, Check, FileContext, Frame
 from tflint.context import FunctionNode
 from tflint.names import dotted_name, target_names
 from tflint.traverse import nodes, walk
@@ -25,8 +25,6 @@ _USES_RESULT = (
     cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Arg, cst.Attribute, cst.Subscript,
     cst.BinaryOperation, cst.Comparison, cst.Element,
 )  # fmt: skip
-_VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
-_WEIGHT_METHODS = frozenset({"add_weight", "add_variable"})
 
 
 class LocalNames(cst.CSTVisitor):
@@ -514,12 +512,12 @@ def creates_variable(value: cst.BaseExpression, ctx: FileContext) -> bool:
     """`tf.Variable(...)`, `keras.Variable(...)` or `self.add_weight(...)`."""
     if not isinstance(value, cst.Call):
         return False
-    if ctx.qualname(value.func) in _VARIABLE_FACTORIES:
+    if ctx.qualname(value.func) in VARIABLE_FACTORIES:
         return True
     func = value.func
     return (
         isinstance(func, cst.Attribute)
-        and func.attr.value in _WEIGHT_METHODS
+        and func.attr.value in WEIGHT_METHODS
         and isinstance(func.value, cst.Name)
         and func.value.value == ctx.self_name()
     )

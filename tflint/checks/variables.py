@@ -6,13 +6,12 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from tflint.checks.base import Check, FileContext
+from tflint.checks.base import VARIABLE_FACTORIES, Check, FileContext
 from tflint.checks.state import creates_variable, self_attribute, under_create_once_guard
 from tflint.context import ClassInfo, KerasKind
 from tflint.names import dotted_name
 from tflint.traverse import nodes
 
-_VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
 # Constructor parameters the Loss/Metric base classes already save in their config.
 _BASE_PARAMETERS = {
     KerasKind.LOSS: frozenset({"self", "name", "reduction", "dtype"}),
@@ -65,7 +64,7 @@ class VariableInGraphCheck(Check):
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         factory = ctx.qualname(node.func)
-        where = _traced_because(ctx) if factory in _VARIABLE_FACTORIES else None
+        where = _traced_because(ctx) if factory in VARIABLE_FACTORIES else None
         if where is None:
             return
         if under_create_once_guard(ctx) or (_in_keras_call(ctx) and _assigned_to_self(ctx)):
@@ -91,7 +90,7 @@ class WeightsInCallCheck(Check):
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not _in_keras_call(ctx) or not ctx.in_graph:
             return
-        is_factory = ctx.qualname(node.func) in _VARIABLE_FACTORIES
+        is_factory = ctx.qualname(node.func) in VARIABLE_FACTORIES
         is_add_weight = creates_variable(node, ctx) and not is_factory
         is_self_variable = is_factory and _assigned_to_self(ctx)
         if not (is_add_weight or is_self_variable):

@@ -555,3 +555,52 @@ def test_the_graph_index_answers_which_functions_are_tf_functions() -> None:
     assert found.decorator is fast.decorators[1]
     assert list(found.options) == ["jit_compile"]
     assert graph.tf_function_decorator(plain) is None
+
+
+def test_external_roots_mark_functions_and_methods_and_reach_their_callees() -> None:
+    """The whole-project link step hands a module the functions other modules trace; they
+    become graph code with the given reason, and so do the same-module helpers they call."""
+    import libcst as cst
+
+    from tflint.context import GraphContext, GraphReason
+    from tflint.names import ImportMap
+
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            def record(x):
+                return helper(x)
+
+            def helper(x):
+                return x
+
+            class Base:
+                def add(self, v):
+                    return v
+
+            class Accumulator(Base):
+                pass
+
+            def untouched(x):
+                return x
+            """
+        )
+    )
+    reason = GraphReason("called from `train_step` (decorated with @tf.function) in `train.py:40`")
+    graph = GraphContext(
+        module,
+        ImportMap.from_module(module),
+        {"record": reason, "Accumulator.add": reason, "missing": reason, "Nope.add": reason},
+    )
+    functions = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
+    base = next(s for s in module.body if isinstance(s, cst.ClassDef) and s.name.value == "Base")
+    add = base.body.body[0]
+    assert isinstance(add, cst.FunctionDef)
+    assert graph.reason(functions["record"]) == reason
+    assert graph.reason(add) == reason
+    helper_reason = graph.reason(functions["helper"])
+    assert helper_reason is not None and helper_reason.text == "called from graph code `record`"
+    assert graph.reason(functions["untouched"]) is None
+    assert graph.function_named("Accumulator.add") is add
+    assert graph.function_named("missing") is None
+    assert graph.function_named("Accumulator.add.x") is None

@@ -12,6 +12,7 @@ Everything is resolved through the module's imports (names.ImportMap), never by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -243,8 +244,16 @@ def _is_none(node: cst.BaseExpression) -> bool:
 class GraphContext:
     """The graph-code map of one module."""
 
-    def __init__(self, module: cst.Module, imports: ImportMap) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        imports: ImportMap,
+        external_roots: Mapping[str, GraphReason] | None = None,
+    ) -> None:
         self.imports = imports
+        # Functions other modules make graph code (the whole-project link step), keyed by
+        # their dotted name inside this module: `record`, `Accumulator.add`.
+        self.external_roots: Mapping[str, GraphReason] = external_roots or {}
         # Name → the module's last top-level class of that name (what the name means once the
         # module has run); `class_infos` holds every definition, redefinitions included.
         self.classes: dict[str, ClassInfo] = {}
@@ -441,6 +450,8 @@ class GraphContext:
     def _find_roots(self, indexer: _Indexer) -> None:
         for func in indexer.exempt_functions:
             self.exempt.add(func)
+        for qualname, reason in self.external_roots.items():
+            self._mark(self.function_named(qualname), reason)
         for func, decorator, options in indexer.decorated:
             self._tf_decorators.setdefault(func, TfFunctionDecorator(decorator, options))
             self._mark(func, _reason("decorated with @tf.function", options, self.imports))
@@ -503,6 +514,16 @@ class GraphContext:
             if entry is not None and entry.enclosing_class is not None:
                 return self.find_method(entry.enclosing_class, target.attr.value, entry.class_info)
         return None
+
+    def function_named(self, qualname: str) -> FunctionNode | None:
+        """The module-level function `f` or the method `C.m` (inherited ones included) of this
+        module, by its dotted name; None where the module defines no such function."""
+        head, _, method = qualname.partition(".")
+        if not method:
+            return self.module_functions.get(head)
+        if "." in method or head not in self.classes:
+            return None
+        return self.find_method(head, method)
 
     def method_class(self, node: FunctionNode) -> str | None:
         """The class whose body defines this function directly, or None."""

@@ -281,6 +281,31 @@ def test_eager_only_branches_and_other_backends_are_not_graph_code() -> None:
     assert flagged_rows(source) == [14]
 
 
+def test_the_else_of_a_graph_only_or_tensorflow_test_is_eager_only() -> None:
+    """`not` and `else` read as Python evaluates them: the `else` of `if not
+    tf.executing_eagerly():` and of `if backend() == "tensorflow":` never runs while tracing."""
+    source = """\
+        import keras
+        import tensorflow as tf
+        from keras import backend
+        class Lookup(keras.layers.Layer):
+            def call(self, inputs):
+                if not tf.executing_eagerly():
+                    print("traced")
+                else:
+                    print("eager")
+                if backend.backend() == "tensorflow":
+                    print("tensorflow")
+                else:
+                    inputs = self.numpy_path(inputs)
+                return inputs
+            def numpy_path(self, inputs):
+                print("only reached from a non-TensorFlow branch")
+                return inputs
+        """
+    assert flagged_rows(source) == [7, 11]
+
+
 def test_properties_passed_to_tf_functions_are_not_graph_code() -> None:
     source = """\
         import keras
@@ -528,7 +553,7 @@ def test_the_graph_index_answers_which_functions_are_tf_functions() -> None:
     re-reading decorators: the first tf.function decorator in any spelling, None otherwise."""
     import libcst as cst
 
-    from tflint.context import GraphContext
+    from tflint.graph import GraphContext
     from tflint.names import ImportMap
 
     module = cst.parse_module(
@@ -562,7 +587,7 @@ def test_external_roots_mark_functions_and_methods_and_reach_their_callees() -> 
     become graph code with the given reason, and so do the same-module helpers they call."""
     import libcst as cst
 
-    from tflint.context import GraphContext, GraphReason
+    from tflint.graph import GraphContext, GraphReason
     from tflint.names import ImportMap
 
     module = cst.parse_module(

@@ -24,9 +24,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tflint.checks import ALL_CHECKS
 from tflint.checks.base import FileContext, FixPlan, Report
-from tflint.context import GraphContext
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
 from tflint.files import Unreadable, check_decodable, source_encoding, unreadable_diagnostic
+from tflint.graph import GraphContext
 from tflint.names import ImportMap
 from tflint.piecewise import parse_in_pieces, statement_starts
 from tflint.prescan import may_have_findings

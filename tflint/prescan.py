@@ -7,10 +7,12 @@ anywhere-rules, and each needs some text to be present (names are resolved throu
 names.ImportMap, so a qualified name is reachable only from an import of its package):
 
 - a tf.function (decorator or wrapper; also what TF401/TF402 look for): the word `function` and
-  an import from which `tensorflow.function` or `tensorflow.compat.v1.function` is reachable;
-- a method Keras traces (context.TRACED_METHODS): a `def` of one and an import reaching `keras.`;
-- a Dataset transformation (context.DATASET_TRANSFORMS) on something context.is_dataset accepts:
-  `.map` etc. and a dataset-like name (`ds`, `*_ds`, `*dataset`) or `tensorflow.data.` /
+  an import from which tf.function in one of its spellings (graph.vocabulary.TF_FUNCTION) is
+  reachable;
+- a method Keras traces (graph.vocabulary.TRACED_METHODS): a `def` of one and an import
+  reaching `keras.`;
+- a Dataset transformation (graph.vocabulary.DATASET_TRANSFORMS) on something graph.datasets
+  accepts: `.map` etc. and a dataset-like name (`ds`, `*_ds`, `*dataset`) or `tensorflow.data.` /
   `keras.utils.*dataset*` reachable;
 - TF204: a tensor factory (`tensorflow.constant/convert_to_tensor/Variable`) and NumPy reachable;
 - TF303: a Keras import, `def __init__` and a Loss or Metric;
@@ -30,7 +32,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tflint.context import KerasKind, keras_kind
+from tflint.graph.vocabulary import TF_FUNCTION, KerasKind, keras_kind
 from tflint.names import _CANONICAL_PREFIXES, canonical
 
 # Between two tokens of one logical line: blanks and backslash continuations...
@@ -54,13 +56,13 @@ _KERAS_TRACED_DEF = re.compile(
 )
 _INIT_DEF = re.compile(rb"def" + _LINE_GAP + rb"+__init__\b")
 _TRANSFORM = re.compile(rb"\." + _ANY_GAP + rb"(?:map|filter|flat_map|interleave|reduce|scan)\b")
-# context.is_dataset's names, matched in the lower-cased source: `ds`, `*_ds`, `*dataset`.
+# graph.datasets's names, matched in the lower-cased source: `ds`, `*_ds`, `*dataset`.
 _DATASET_LIKE_NAME = re.compile(rb"ds\b(?<![a-z0-9]ds)|dataset\b")
 _DATA_WORD = re.compile(rb"data\b(?<!\wdata)")
 _TRUE = re.compile(rb"True\b(?<!\wTrue)")
 
 # Qualified names, each with a final `.`: "this name or one below it".
-_TF_FUNCTION = ("tensorflow.function.", "tensorflow.compat.v1.function.")
+_TF_FUNCTION = tuple(sorted(f"{qualname}." for qualname in TF_FUNCTION))
 _TF_DATA = ("tensorflow.data.",)
 _KERAS = ("keras.",)
 _KERAS_UTILS = ("keras.utils.",)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, Frame
-from tflint.context import FunctionNode
+from tflint.graph import FunctionNode
 
 _Handler = Callable[[cst.CSTNode, FileContext], None]
 

@@ -14,8 +14,8 @@ from typing import ClassVar
 
 import libcst as cst
 
-from tflint.context import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
 from tflint.diagnostics import Applicability
+from tflint.graph import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
 from tflint.names import ImportMap, target_names
 from tflint.traverse import walk
 

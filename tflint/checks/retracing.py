@@ -7,8 +7,9 @@ from enum import Enum
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, FixPlan
-from tflint.context import TfFunctionInfo, has_fixed_signature
 from tflint.diagnostics import Applicability
+from tflint.graph.index import TfFunctionInfo
+from tflint.graph.vocabulary import has_fixed_signature, is_graph_only_test
 from tflint.names import target_names
 from tflint.traverse import walk
 
@@ -411,31 +412,11 @@ def _in_graph_only_branch(ctx: FileContext) -> bool:
         if not isinstance(ancestor, cst.If):
             continue
         child = ancestors[index + 1]
-        if child is ancestor.body and _forces_graph(ancestor.test, True, ctx):
+        if child is ancestor.body and is_graph_only_test(ancestor.test, ctx.imports, True):
             return True
-        if child is ancestor.orelse and _forces_graph(ancestor.test, False, ctx):
+        if child is ancestor.orelse and is_graph_only_test(ancestor.test, ctx.imports, False):
             return True
     return False
-
-
-def _forces_graph(test: cst.BaseExpression, value: bool, ctx: FileContext) -> bool:
-    """Whether `test` evaluating to `value` means `tf.executing_eagerly()` is False."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _forces_graph(test.expression, not value, ctx)
-    if isinstance(test, cst.BooleanOperation):
-        left = _forces_graph(test.left, value, ctx)
-        right = _forces_graph(test.right, value, ctx)
-        # `a and b` true (`a or b` false): both operands have that value; otherwise either.
-        decided_by_both = isinstance(test.operator, cst.And) == value
-        return (left or right) if decided_by_both else (left and right)
-    return not value and _is_executing_eagerly(test, ctx)
-
-
-def _is_executing_eagerly(test: cst.BaseExpression, ctx: FileContext) -> bool:
-    if not isinstance(test, cst.Call):
-        return False
-    qualname = ctx.qualname(test.func) or ""
-    return qualname.endswith("executing_eagerly")
 
 
 def _reused(name: str, outer: cst.FunctionDef) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from tflint.checks.base import VARIABLE_FACTORIES, WEIGHT_METHODS, Check, FileContext, Frame
-from tflint.context import FunctionNode
+from tflint.graph import FunctionNode
 from tflint.names import dotted_name, target_names
 from tflint.traverse import nodes, walk
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from tflint.checks.base import VARIABLE_FACTORIES, Check, FileContext
 from tflint.checks.state import creates_variable, self_attribute, under_create_once_guard
-from tflint.context import ClassInfo, KerasKind
+from tflint.graph import ClassInfo, KerasKind
 from tflint.names import dotted_name
 from tflint.traverse import nodes
 

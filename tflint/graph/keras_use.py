@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from tflint.graph.index import ClassInfo
+from tflint.graph.vocabulary import FunctionNode, KerasKind
 from tflint.names import dotted_name
 from tflint.traverse import walk
 
 if TYPE_CHECKING:
-    from tflint.context import ClassInfo, FunctionNode, GraphContext
+    from tflint.graph.judgement import GraphContext
 
 # Methods of a model or layer object that trace (or serialise by tracing) its Keras methods.
 _TRACING_APIS = frozenset(
@@ -187,8 +189,6 @@ def _in_graph(context: GraphContext, path: list[cst.CSTNode]) -> bool:
 def _eager_methods(
     context: GraphContext, info: ClassInfo, use: _Use, methods: Iterable[str]
 ) -> set[FunctionNode]:
-    from tflint.context import KerasKind
-
     name = info.node.name.value
     found: set[FunctionNode] = set()
     for method_name in methods:

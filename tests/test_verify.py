@@ -39,7 +39,10 @@ TIER1 = (
     "TF303",
     "TF401",
     "TF402",
+    "TF403",
+    "TF404",
     "TF407",
+    "TF503",
 )
 EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file()]
 

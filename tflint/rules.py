@@ -100,10 +100,26 @@ _RULES = (
         "A tf.function created repeatedly retraces on every call.",
     ),
     Rule(
+        "TF403",
+        "python-loop-unrolled",
+        "A long Python `range` loop in graph code is unrolled into the graph while tracing.",
+        Applicability.UNSAFE,
+    ),
+    Rule(
+        "TF404",
+        "python-list-in-tensor-loop",
+        "A Python list filled in a `tf.range`/tensor/dataset loop gets one out-of-scope tensor.",
+    ),
+    Rule(
         "TF407",
         "run-eagerly-enabled",
         "Running eagerly throws away the graph speed-up.",
         Applicability.UNSAFE,
+    ),
+    Rule(
+        "TF503",
+        "tensor-break-in-python-loop",
+        "`break`/`return` on a tensor condition cannot stop a Python `for` loop in a tf.function.",
     ),
 )
 

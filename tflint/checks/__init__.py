@@ -1,6 +1,7 @@
 """All checks; adding a rule family is one module and one line here."""
 
 from tflint.checks.base import Check
+from tflint.checks.loops import ListInTensorLoopCheck, TensorBreakCheck, UnrolledLoopCheck
 from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
 from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
 from tflint.checks.side_effects import (
@@ -27,5 +28,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     ConfigLostCheck,
     ScalarArgumentCheck,
     FunctionRecreatedCheck,
+    UnrolledLoopCheck,
+    ListInTensorLoopCheck,
     RunEagerlyCheck,
+    TensorBreakCheck,
 )

@@ -106,6 +106,18 @@ creations: list[Creation] = []
 compiled: list[Any] = []  # Keras models the user's code compiled (cleared per request)
 
 
+@dataclass(frozen=True)
+class Trace:
+    """One graph TensorFlow traced (a tf.function's FuncGraph), and the seconds it took."""
+
+    graph: Any
+    seconds: float
+
+
+traces: list[Trace] = []  # every trace since the request began (cleared per request)
+_now = time.perf_counter  # bound before the clock taps: timing a trace is not a user event
+
+
 @functools.cache
 def _is_stdlib(filename: str) -> bool:
     if filename.startswith("<frozen"):
@@ -269,6 +281,22 @@ def _tap_tf_function(tf: Any) -> None:
     tf.function = function
 
 
+def _tap_tracing() -> None:
+    """Record every FuncGraph built, with its tracing time (TF403's unrolled-loop evidence)."""
+    from tensorflow.python.framework import func_graph
+
+    real = func_graph.func_graph_from_py_func
+
+    @functools.wraps(real)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        start = _now()
+        graph = real(*args, **kwargs)
+        traces.append(Trace(graph, _now() - start))
+        return graph
+
+    func_graph.func_graph_from_py_func = traced
+
+
 def _tap_keras_compile() -> None:
     import keras
 
@@ -299,6 +327,7 @@ def install(tf: Any) -> None:
     _tap_logging()
     _tap_warnings()
     _tap_tf_function(tf)
+    _tap_tracing()
     _tap_autograph()
     _tap_keras_compile()
 

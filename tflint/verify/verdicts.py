@@ -503,10 +503,105 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def _statement_at(group: Group, row: int, kinds: tuple[type[ast.stmt], ...]) -> ast.stmt | None:
+    """The innermost statement of one of `kinds` whose lines hold `row`."""
+    found: ast.stmt | None = None
+    for node in ast.walk(group.module.tree):
+        if (
+            isinstance(node, kinds)
+            and node.lineno <= row <= _last_row(node)
+            and (found is None or node.lineno >= found.lineno)
+        ):
+            found = node
+    return found
+
+
+def _last_row(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+# An unrolled loop: at least this many ops made on the loop's lines in one trace.
+_UNROLLED_OPS = 100
+
+
+def _unrolled(group: Group, finding: Finding) -> Result:
+    """TF403: trace the function and count the ops each traced graph got from the loop."""
+    loop = _statement_at(group, finding["row"], (ast.For,))
+    if loop is None:
+        raise Unresolved(f"no `for` loop at line {finding['row']}")
+    rows = range(loop.lineno, _last_row(loop) + 1)
+    comparison = group.comparison(finding)
+    if comparison.graph is None:
+        return _compared_runs(group, finding, comparison, comparison.eager, comparison.graph)
+    counted = [
+        (_ops_from(trace.graph, group.filename, rows), len(trace.graph.get_operations()), trace)
+        for trace in observe.traces
+    ]
+    if not counted or max(counted, key=lambda c: c[0])[0] == 0:
+        return unverifiable(f"no traced graph has ops from the loop at line {loop.lineno}")
+    made, total, trace = max(counted, key=lambda c: c[0])
+    text = (
+        f"the loop at line {loop.lineno} made {made:,} of the {total:,} ops "
+        f"of one graph of {comparison.subject.label}, traced in {trace.seconds:.2f} s"
+    )
+    return confirmed(text) if made >= _UNROLLED_OPS else not_reproduced(text)
+
+
+def _ops_from(graph: Any, filename: str, rows: range) -> int:
+    """Ops of a graph whose creation passed through one of `rows` of `filename`."""
+    return sum(
+        any(frame.filename == filename and frame.lineno in rows for frame in op.traceback)
+        for op in graph.get_operations()
+    )
+
+
+# The trace-time errors of AutoGraph's loop limits; they point at the loop or at the list's use
+# after it, not at the flagged statement, so any line of the flagged function counts.
+_LOOP_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
+    "TF404": (
+        (ValueError, TypeError),
+        r"out of scope and cannot be used here|list indices must be integers",
+    ),
+    "TF503": (
+        (NotImplementedError, ValueError),
+        r"depend on a TF condition are not supported in Python for loops"
+        r"|else branch must also have a return statement",
+    ),
+}
+
+
+def _loop_error(group: Group, finding: Finding) -> Result:
+    """TF404, TF503: the graph call raises AutoGraph's error inside the flagged function."""
+    comparison = group.comparison(finding)
+    eager, graph = comparison.eager, comparison.graph
+    if eager is None or graph is None:
+        return _compared_runs(group, finding, comparison, eager, graph)
+    where, error = comparison.subject.label, graph.recording.error
+    if error is None:
+        return not_reproduced(f"{where} ran as a graph {_times(graph.calls)} without an error")
+    types, pattern = _LOOP_ERRORS[finding["code"]]
+    function = _statement_at(group, finding["row"], (ast.FunctionDef, ast.AsyncFunctionDef))
+    lines = (
+        range(function.lineno, _last_row(function) + 1)
+        if function is not None
+        else range(finding["row"], finding["end_row"] + 1)
+    )
+    inside = any(row in lines for row in group.error_rows(error))
+    if not (isinstance(error, types) and re.search(pattern, str(error)) and inside):
+        return not_reproduced(f"the graph call failed elsewhere: {describe(error)}")
+    return confirmed(
+        f"graph call of {where} raised {type(error).__name__}: "
+        f"{message_line(error, pattern)}; eager calls ran"
+    )
+
+
 _PROBES: dict[str, Callable[[Group, Finding], Result]] = {
     "TF204": _dtype,
     "TF303": _round_trip,
     "TF401": _retracing,
     "TF402": _repeated_creation,
+    "TF403": _unrolled,
+    "TF404": _loop_error,
     "TF407": _run_eagerly,
+    "TF503": _loop_error,
 }

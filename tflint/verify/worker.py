@@ -170,6 +170,7 @@ def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
     _given_sources.clear()
     observe.creations.clear()
     observe.compiled.clear()
+    observe.traces.clear()
     observe.forget_conversions()
 
 

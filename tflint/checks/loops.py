@@ -193,11 +193,32 @@ def _tensor_iteration(iterable: cst.BaseExpression, ctx: FileContext) -> str | N
     return "a tensor" if _computed_tensor(iterable, ctx) else None
 
 
+# TensorFlow functions that return a Python list or tuple of tensors: a loop over their result
+# is a Python loop, which AutoGraph leaves alone.
+_SEQUENCE_RETURNING = frozenset(
+    f"tensorflow.{name}"
+    for name in (
+        "unstack", "split", "meshgrid", "dynamic_partition", "unique", "unique_with_counts",
+        "shape_n", "gradients", "identity_n", "nest.flatten", "nest.map_structure",
+    )
+)  # fmt: skip
+
+
 def _computed_tensor(node: cst.BaseExpression, ctx: FileContext) -> bool:
-    """A tensor value other than a bare parameter of the function."""
-    if isinstance(node, cst.Name) and _parameter(node.value, ctx) is not None:
-        return False
-    return ctx.is_tensor(node)
+    """A tensor value other than a bare parameter of the function (or a Python list of
+    tensors: `tf.unstack(x)`, and names bound to one)."""
+    if isinstance(node, cst.Name):
+        if _parameter(node.value, ctx) is not None:
+            return False
+        function = ctx.function
+        values = collect_assignments(function) if function is not None else []
+        if any(node.value in targets and _sequence_call(v, ctx) for targets, v in values):
+            return False
+    return not _sequence_call(node, ctx) and ctx.is_tensor(node)
+
+
+def _sequence_call(node: cst.BaseExpression, ctx: FileContext) -> bool:
+    return isinstance(node, cst.Call) and ctx.qualname(node.func) in _SEQUENCE_RETURNING
 
 
 def _local_lists(function: cst.FunctionDef | cst.Lambda) -> set[str]:

@@ -76,9 +76,9 @@ def _python_int_parameter(node: cst.BaseExpression, ctx: FileContext) -> str | N
     an int literal default of at least UNROLL_THRESHOLD (a small default is a small loop)."""
     if not isinstance(node, cst.Name):
         return None
-    param = _parameter(node.value, ctx)
-    if param is None or LocalNames.of(ctx.function).bound & {node.value}:  # type: ignore[arg-type]
-        return None
+    param, function = _parameter(node.value, ctx), ctx.function
+    if param is None or function is None or node.value in LocalNames.of(function).bound:
+        return None  # rebound in the body: no longer what the caller passed
     annotation = param.annotation.annotation if param.annotation is not None else None
     if isinstance(annotation, cst.Name) and annotation.value == "int":
         return f"the `int` parameter `{node.value}`"

@@ -247,6 +247,17 @@ def test_every_loop_autograph_converts_is_seen(loop: str, what: str) -> None:
     assert only(source).message.startswith(f"`out.append(...)` in a loop over {what} (")
 
 
+def test_a_list_stacked_into_the_same_name_after_the_loop_is_still_seen() -> None:
+    source = tf_function(
+        "out = []\nfor i in tf.range(3):\n    out.append(x)\nout = tf.stack(out)\nreturn out\n"
+    )
+    assert found(source) == [(9, 9, "TF404")]
+    # `x` was made outside the loop: no error, but one item for three iterations
+    assert run(source, "f", tf.constant(1.0)).shape == (1,)  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="out of scope"):
+        run(source.replace("append(x)", "append(x * 2.0)"), "f", tf.constant(1.0))
+
+
 def test_range_of_a_tensor_really_raises() -> None:
     source = tf_function(
         "out = []\nfor i in range(tf.shape(x)[0]):\n    out.append(x[i] * 2.0)\n"

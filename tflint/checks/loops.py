@@ -222,14 +222,16 @@ def _sequence_call(node: cst.BaseExpression, ctx: FileContext) -> bool:
 
 
 def _local_lists(function: cst.FunctionDef | cst.Lambda) -> set[str]:
-    """Names the function binds only to new Python lists (`[]`, `[None] * n`, `list()`, a
-    list comprehension)."""
-    bindings: dict[str, bool] = {}
-    for targets, value in collect_assignments(function):
-        for name in targets:
-            bindings[name] = bindings.get(name, True) and _new_list(value)
+    """Names the function binds to a new Python list (`[]`, `[None] * n`, `list()`, a list
+    comprehension), even if it rebinds them later (`out = tf.stack(out)` after the loop)."""
     declared = LocalNames.of(function).declared_outer
-    return {name for name, is_list in bindings.items() if is_list and name not in declared}
+    return {
+        name
+        for targets, value in collect_assignments(function)
+        if _new_list(value)
+        for name in targets
+        if name not in declared
+    }
 
 
 def _new_list(value: cst.BaseExpression) -> bool:

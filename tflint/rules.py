@@ -73,10 +73,25 @@ _RULES = (
     ),
     Rule("TF202", "tensor-numpy-in-graph", "`.numpy()` does not exist on symbolic tensors."),
     Rule(
+        "TF203",
+        "python-conversion-of-tensor",
+        "Python conversions (`bool`, `.item()`, format specs, ...) of symbolic tensors raise.",
+    ),
+    Rule(
         "TF204",
         "numpy-dtype-leak",
         "Tensors built from NumPy arrays are 64-bit where TensorFlow ops give int32/float32.",
         Applicability.UNSAFE,
+    ),
+    Rule(
+        "TF205",
+        "batch-dim-from-static-shape",
+        "`x.shape[0]` is `None` where the batch size is unknown while tracing.",
+    ),
+    Rule(
+        "TF207",
+        "identity-test-on-tensor",
+        "`t is True` / `t is False` is decided by the object, never by the tensor's value.",
     ),
     Rule(
         "TF301",

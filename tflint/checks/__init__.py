@@ -1,6 +1,7 @@
 """All checks; adding a rule family is one module and one line here."""
 
 from tflint.checks.base import Check
+from tflint.checks.conversions import BatchDimensionCheck, ConversionCheck, IdentityTestCheck
 from tflint.checks.loops import ListInTensorLoopCheck, TensorBreakCheck, UnrolledLoopCheck
 from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
 from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
@@ -22,7 +23,10 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     AttributeStateCheck,
     NumpyCallCheck,
     TensorNumpyCheck,
+    ConversionCheck,
     NumpyDtypeLeakCheck,
+    BatchDimensionCheck,
+    IdentityTestCheck,
     VariableInGraphCheck,
     WeightsInCallCheck,
     ConfigLostCheck,

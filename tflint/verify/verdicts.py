@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -45,6 +46,13 @@ SIDE_EFFECT_KINDS = {
 EXPECTED_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
     "TF201": ((NotImplementedError, TypeError), r"to a numpy array|numpy\(\)|__array__"),
     "TF202": ((AttributeError,), r"numpy"),
+    # OperatorNotAllowedInGraphError is a TypeError
+    "TF203": (
+        (TypeError, AttributeError, ValueError),
+        r"as a Python `?bool|format string|no attribute '?(item|tolist|astype)|argument must be"
+        r"|not well defined|tolist",
+    ),
+    "TF205": ((TypeError, ValueError), r"None"),
     "TF301": ((ValueError,), r"singleton|non-first call|created on the first call"),
     "TF302": ((ValueError,), r"add new elements of state|already built|singleton|lifted"),
 }
@@ -111,7 +119,9 @@ def _divergence(group: Group, finding: Finding) -> Result:
 
 def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
     code = finding["code"]
-    if code == "TF302":  # Keras refuses the new weight eagerly too, as soon as it is built
+    # Keras refuses the new weight eagerly too, as soon as it is built (TF302); TensorFlow
+    # tensors have no `.item()`/`.tolist()` and no `round` eagerly either (TF203).
+    if code in ("TF203", "TF302"):
         for error in [
             *comparison.eager_errors,
             *(r.recording.error for r in (comparison.eager, comparison.graph) if r),
@@ -593,10 +603,86 @@ def _loop_error(group: Group, finding: Finding) -> Result:
         f"graph call of {where} raised {type(error).__name__}: "
         f"{message_line(error, pattern)}; eager calls ran"
     )
+def _identity(group: Group, finding: Finding) -> Result:
+    """TF207: stop at the flagged line in an eager run and evaluate the operand of the
+    identity test there; a tensor is never the `True`/`False` object."""
+    test = _identity_test(group.span_text(finding))
+    if test is None:
+        raise Unresolved("the flagged lines hold no `is True` / `is False` test")
+    operand, negated, constant = test
+    text = f"{operand} {'is not' if negated else 'is'} {constant}"
+    comparison = group.comparison(finding)
+    if comparison.eager is None or comparison.inputs is None:
+        return unverifiable("no inputs could be built")
+    where, row = comparison.subject.label, finding["row"]
+    runner = comparison.subject.runner("eager")
+    seen = _values_at(group.filename, row, operand, lambda: runner.call(comparison.inputs))
+    if not seen:
+        return unverifiable(f"line {row} was not reached in an eager call of {where}")
+    tensors = [value for value in seen if tf.is_tensor(value)]
+    if tensors:
+        value = tensors[0]
+        held = f" holding {np.asarray(value).tolist()!r}" if value.shape.num_elements() == 1 else ""
+        return confirmed(
+            f"`{operand}` was a {type(value).__name__}{held} at line {row} in an eager call "
+            f"of {where}: `{text}` is {(value is constant) != negated}"
+        )
+    return not_reproduced(f"`{operand}` was a {type(seen[0]).__name__} at line {row} ({where})")
+
+
+def _identity_test(span: str) -> tuple[str, bool, bool] | None:
+    """(the operand, whether the test is `is not`, the constant) of the first
+    `x is True` / `x is not False` ... in the span."""
+    for mode in ("eval", "exec"):
+        try:
+            tree = ast.parse(span.strip(), mode=mode)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], ast.Is | ast.IsNot)
+            ):
+                continue
+            left, right = node.left, node.comparators[0]
+            for constant, operand in ((right, left), (left, right)):
+                if isinstance(constant, ast.Constant) and isinstance(constant.value, bool):
+                    negated = isinstance(node.ops[0], ast.IsNot)
+                    return ast.unparse(operand), negated, constant.value
+    return None
+
+
+def _values_at(filename: str, row: int, expression: str, call: Callable[[], Any]) -> list[Any]:
+    """The values `expression` has each time a line event reaches `row` of `filename`."""
+    code = compile(expression, "<operand>", "eval")
+    seen: list[Any] = []
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line" and frame.f_lineno == row:
+            try:
+                seen.append(eval(code, frame.f_globals, frame.f_locals))
+            except Exception:
+                pass
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename == filename else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        call()
+    except Exception:
+        pass
+    finally:
+        sys.settrace(previous)
+    return seen
 
 
 _PROBES: dict[str, Callable[[Group, Finding], Result]] = {
     "TF204": _dtype,
+    "TF207": _identity,
     "TF303": _round_trip,
     "TF401": _retracing,
     "TF402": _repeated_creation,

@@ -16,6 +16,7 @@ from tflint.checks.base import Check, FileContext
 from tflint.names import target_names
 from tflint.traverse import walk
 
+
 def _parameters(function: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]
@@ -26,7 +27,9 @@ def _parameter_names(ctx: FileContext) -> set[str]:
     return {p.name.value for p in _parameters(function)} if function is not None else set()
 
 
-def _signature(ctx: FileContext, function: cst.FunctionDef | cst.Lambda) -> cst.BaseExpression | None:
+def _signature(
+    ctx: FileContext, function: cst.FunctionDef | cst.Lambda
+) -> cst.BaseExpression | None:
     """The `input_signature=` a tf.function decorator gives this function, when not None."""
     found = ctx.graph.tf_function_decorator(function)
     if found is None:
@@ -49,38 +52,177 @@ def _receives_tensors(ctx: FileContext) -> bool:
     return _signature(ctx, function) is not None
 
 
-def _root_name(node: cst.BaseExpression) -> str | None:
-    """The plain name an indexing/attribute chain starts from (`x` of `x[0].T`)."""
-    while isinstance(node, cst.Subscript | cst.Attribute):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
 _VALUE_COMPARISONS = (
     cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual,
 )  # fmt: skip
 
 
+# `keras.ops` calls that return Python values (a shape tuple, a rank), not tensors.
+_PYTHON_RESULTS = frozenset({"keras.ops.shape", "keras.ops.ndim"})
+
+
 def evident_tensor(node: cst.BaseExpression, ctx: FileContext) -> bool:
-    """A tensor value for sure: a `tf.*` result or a name assigned from tensor computation;
-    a parameter (or an element of one) only where the function evidently receives tensors."""
-    if not ctx.in_graph:
-        return False
+    """A tensor value for sure: a `tf.*` / `keras.ops.*` result, an element or arithmetic of
+    one, or a name bound (never by unpacking or a loop) to one; a parameter only where the
+    function evidently receives tensors."""
+    return ctx.in_graph and _evident(node, ctx, frozenset())
+
+
+def _evident(node: cst.BaseExpression, ctx: FileContext, seen: frozenset[str]) -> bool:
     if isinstance(node, cst.Comparison):  # `t > 0` is a boolean tensor
         operands = [node.left, *(c.comparator for c in node.comparisons)]
         return all(isinstance(c.operator, _VALUE_COMPARISONS) for c in node.comparisons) and any(
-            evident_tensor(operand, ctx) for operand in operands
+            _evident(operand, ctx, seen) for operand in operands
         )
-    if not ctx.is_tensor(node):
-        return False
     if isinstance(node, cst.BinaryOperation):
-        return evident_tensor(node.left, ctx) or evident_tensor(node.right, ctx)
+        return _evident(node.left, ctx, seen) or _evident(node.right, ctx, seen)
     if isinstance(node, cst.UnaryOperation):
-        return evident_tensor(node.expression, ctx)
-    root = _root_name(node) if not isinstance(node, cst.Call) else None
-    if root is not None and root in _parameter_names(ctx):
+        return _evident(node.expression, ctx, seen)
+    if isinstance(node, cst.Subscript):
+        return _evident(node.value, ctx, seen)
+    if isinstance(node, cst.Call):
+        return ctx.qualname(node.func) not in _PYTHON_RESULTS and ctx.is_tensor(node)
+    if isinstance(node, cst.Attribute):
+        return ctx.is_tensor(node) and _evident(node.value, ctx, seen)
+    if not isinstance(node, cst.Name) or node.value in seen or not ctx.is_tensor(node):
+        return False
+    if node.value in _parameter_names(ctx):
         return _receives_tensors(ctx)
-    return True
+    function = ctx.function
+    bindings = _bindings(function).get(node.value) if function is not None else None
+    if not bindings or None in bindings:
+        return False  # unbound here, or bound by unpacking, a loop, `+=`, `as`
+    return any(_evident(value, ctx, seen | {node.value}) for value in bindings if value)
+
+
+_BINDINGS: dict[int, tuple[cst.CSTNode, dict[str, list[cst.BaseExpression | None]]]] = {}
+
+
+def _bindings(
+    function: cst.FunctionDef | cst.Lambda,
+) -> dict[str, list[cst.BaseExpression | None]]:
+    """Each name's bound values in one function body (None: bound by unpacking, a loop, `+=`,
+    `with ... as`, ...), nested functions aside; cached per function."""
+    cached = _BINDINGS.get(id(function))
+    if cached is not None and cached[0] is function:
+        return cached[1]
+    collector = _Bindings()
+    walk(function.body, collector)
+    if len(_BINDINGS) > 256:
+        _BINDINGS.clear()
+    _BINDINGS[id(function)] = (function, collector.values)
+    return collector.values
+
+
+class _Bindings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression | None]] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.values.setdefault(target.value, []).append(value)
+            return
+        for name in target_names(target):
+            self.values.setdefault(name, []).append(None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, None)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        if isinstance(node.name, cst.BaseExpression):
+            self._bind(node.name, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, node.value)
+
+
+class ModuleFacts:
+    """What the module as a whole says about how its Keras code runs: a Keras backend other
+    than TensorFlow (`os.environ["KERAS_BACKEND"] = "jax"`: Keras methods are never TensorFlow
+    graphs), and Keras inputs built with a fixed batch (`keras.Input(batch_shape=...)`)."""
+
+    def __init__(self, module: cst.Module, ctx: FileContext) -> None:
+        scan = _FactScan(ctx)
+        walk(module, scan)
+        self.other_backend = scan.other_backend
+        self.fixed_batch_inputs = scan.fixed_batch_inputs
+
+    def keras_is_tensorflow(self, ctx: FileContext) -> bool:
+        """Whether the current graph code is TensorFlow's: always for a tf.function or a
+        tf.data function; for Keras-traced code only under the TensorFlow backend."""
+        if not self.other_backend:
+            return True
+        function = ctx.function
+        reason = ctx.frame.reason
+        return function is not None and (
+            ctx.graph.tf_function_decorator(function) is not None
+            or (reason is not None and reason.text.startswith("traced by Dataset."))
+        )
+
+
+_BACKEND_VARIABLE = "KERAS_BACKEND"
+_INPUT_BATCH_KEYWORDS = frozenset({"batch_shape", "batch_size", "batch_input_shape"})
+
+
+class _FactScan(cst.CSTVisitor):
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.other_backend = False
+        self.fixed_batch_inputs = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            subscript = target.target
+            if isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1:
+                index = subscript.slice[0].slice
+                if isinstance(index, cst.Index) and _is_text(index.value, _BACKEND_VARIABLE):
+                    self._backend(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "setdefault":
+            if len(node.args) == 2 and _is_text(node.args[0].value, _BACKEND_VARIABLE):
+                self._backend(node.args[1].value)
+            return
+        qualname = self.ctx.qualname(func) or ""
+        if qualname in ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer") and any(
+            arg.keyword is not None and arg.keyword.value in _INPUT_BATCH_KEYWORDS
+            for arg in node.args
+        ):
+            self.fixed_batch_inputs = True
+
+    def _backend(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.SimpleString) and value.evaluated_value != "tensorflow":
+            self.other_backend = True
+
+
+def _is_text(node: cst.BaseExpression, text: str) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value == text
+
+
+class _ModuleAwareCheck(Check):
+    """A check that reads the module's facts once, before the walk reaches its body."""
+
+    facts: ModuleFacts
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        self.facts = ModuleFacts(node, ctx)
 
 
 def _short(node: cst.CSTNode) -> str:
@@ -123,7 +265,7 @@ _CONVERSION_ADVICE = {
 }
 
 
-class ConversionCheck(Check):
+class ConversionCheck(_ModuleAwareCheck):
     """A symbolic tensor handed to Python's conversions while TensorFlow traces.
 
     `float`/`int`/`len` are flagged only where AutoGraph is off (Keras 3 never converts user
@@ -134,7 +276,7 @@ class ConversionCheck(Check):
     codes = frozenset({"TF203"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.in_graph:
+        if not ctx.in_graph or not self.facts.keras_is_tensorflow(ctx):
             return
         func = node.func
         if (
@@ -169,8 +311,8 @@ class ConversionCheck(Check):
         self, node: cst.FormattedStringExpression, ctx: FileContext
     ) -> None:
         spec = node.format_spec
-        if spec and ctx.in_graph and evident_tensor(node.expression, ctx):
-            self._report(node, ctx, "A format spec on a tensor (`f\"{t:.2f}\"`)", _FORMAT, "format")
+        if spec and evident_tensor(node.expression, ctx) and self.facts.keras_is_tensorflow(ctx):
+            self._report(node, ctx, 'A format spec on a tensor (`f"{t:.2f}"`)', _FORMAT, "format")
 
     def leave_Call(self, node: cst.Call, ctx: FileContext) -> None:
         """`"{:.2f}".format(t)`: a literal template with a spec for a tensor argument."""
@@ -181,6 +323,7 @@ class ConversionCheck(Check):
             and func.attr.value == "format"
             and isinstance(func.value, cst.SimpleString)
             and ":" in func.value.evaluated_value
+            and self.facts.keras_is_tensorflow(ctx)
         ):
             return
         if any(not arg.star and evident_tensor(arg.value, ctx) for arg in node.args):
@@ -241,7 +384,7 @@ def _shape_of(node: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
-class BatchDimensionCheck(Check):
+class BatchDimensionCheck(_ModuleAwareCheck):
     """`x.shape[0]` of a parameter computed with where the batch dimension can be `None`:
     functions with an `input_signature` (whose spec does not fix it) or `reduce_retracing`,
     Keras-traced methods (Keras builds and fits with a `None` batch), and what they call.
@@ -278,7 +421,9 @@ class BatchDimensionCheck(Check):
         if found is None or not ctx.in_graph:
             return
         use, tensor, label = found
-        if not isinstance(tensor, cst.Name) or not _batch_unknown(ctx, tensor.value):
+        if not isinstance(tensor, cst.Name) or not self.facts.keras_is_tensorflow(ctx):
+            return
+        if _guarded(ctx, tensor.value) or not _batch_unknown(ctx, tensor.value, self.facts):
             return
         ctx.report(
             node,
@@ -296,7 +441,32 @@ def _why_none(ctx: FileContext) -> str:
     return "where the batch size is unknown (an `input_signature` or `reduce_retracing`)"
 
 
-def _batch_unknown(ctx: FileContext, name: str) -> bool:
+def _guarded(ctx: FileContext, name: str) -> bool:
+    """Whether the node sits under an `if`/`while` (or conditional expression) whose test
+    reads `name`'s static batch size (`if x.shape[0] is not None:`), within its function."""
+    for ancestor in ctx.enclosing():
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
+        if isinstance(ancestor, cst.If | cst.IfExp | cst.While):
+            finder = _BatchReads(name)
+            walk(ancestor.test, finder)
+            if finder.found:
+                return True
+    return False
+
+
+class _BatchReads(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        source = _static_batch(node)
+        if isinstance(source, cst.Name) and source.value == self.name:
+            self.found = True
+
+
+def _batch_unknown(ctx: FileContext, name: str, facts: ModuleFacts) -> bool:
     """Whether `name`, a parameter of the innermost function holding a tensor, can have an
     unknown (None) first dimension while traced."""
     function = ctx.function
@@ -305,22 +475,23 @@ def _batch_unknown(ctx: FileContext, name: str) -> bool:
     index = next((i for i, p in enumerate(_parameters(function)) if p.name.value == name), None)
     if index is None:
         return False
-    return _unknown_in(ctx, function, name, index, set())
+    return _unknown_in(ctx, function, index, facts, set())
 
 
 def _unknown_in(
     ctx: FileContext,
     function: cst.FunctionDef | cst.Lambda,
-    name: str,
     index: int,
+    facts: ModuleFacts,
     seen: set[cst.CSTNode],
 ) -> bool:
+    """Whether parameter `index` of `function` may have an unknown batch while traced."""
     seen.add(function)
     reason = ctx.graph.reason(function)
     if reason is None:
         return False
     if reason.text.startswith("Keras traces"):
-        return True
+        return not facts.fixed_batch_inputs
     found = ctx.graph.tf_function_decorator(function)
     if found is not None:
         retracing = found.options.get("reduce_retracing")
@@ -331,18 +502,22 @@ def _unknown_in(
     if reason.text.startswith("called from graph code"):
         callers = ctx.graph.helper_calls.get(function, [])
         return any(
-            caller not in seen and _caller_unknown(ctx, caller, seen) for caller, _ in callers
+            caller not in seen and _caller_unknown(ctx, caller, facts, seen)
+            for caller, _ in callers
         )
     return False
 
 
 def _caller_unknown(
-    ctx: FileContext, caller: cst.FunctionDef | cst.Lambda, seen: set[cst.CSTNode]
+    ctx: FileContext,
+    caller: cst.FunctionDef | cst.Lambda,
+    facts: ModuleFacts,
+    seen: set[cst.CSTNode],
 ) -> bool:
     """Whether a caller may hand on a tensor of unknown batch: it runs where batches are
     unknown (any of its parameters could be the one passed on)."""
     return any(
-        _unknown_in(ctx, caller, p.name.value, i, seen)
+        _unknown_in(ctx, caller, i, facts, seen)
         for i, p in enumerate(_parameters(caller))
         if p.name.value not in ("self", "cls")
     )
@@ -481,7 +656,9 @@ class _ValueUses(cst.CSTVisitor):
             holder, source = self.bound[name.value]
             if holder is name or any(u[1] is source for u in uses.values()):
                 continue  # the binding itself, or a later use of a name already reported
-            held = _short(holder) if isinstance(holder, cst.Subscript) else f"{_short(source)}.shape"
+            held = (
+                _short(holder) if isinstance(holder, cst.Subscript) else f"{_short(source)}.shape"
+            )
             uses[name] = (use, source, f"`{name.value}`, from `{held}`")
         return uses
 
@@ -490,14 +667,14 @@ class _ValueUses(cst.CSTVisitor):
 # TF207 identity-test-on-tensor
 
 
-class IdentityTestCheck(Check):
+class IdentityTestCheck(_ModuleAwareCheck):
     """`t is True` / `t is False` on a tensor: a tensor is never the `True` object, so the
     test is constant whatever the tensor holds."""
 
     codes = frozenset({"TF207"})
 
     def visit_Comparison(self, node: cst.Comparison, ctx: FileContext) -> None:
-        if not ctx.in_graph:
+        if not ctx.in_graph or not self.facts.keras_is_tensorflow(ctx):
             return
         left = node.left
         for target in node.comparisons:

@@ -10,6 +10,7 @@ kept us from observing (no inputs, a failing import, nothing that traces the cod
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import re
 import sys
@@ -614,9 +615,9 @@ def _identity(group: Group, finding: Finding) -> Result:
     comparison = group.comparison(finding)
     if comparison.eager is None or comparison.inputs is None:
         return unverifiable("no inputs could be built")
-    where, row = comparison.subject.label, finding["row"]
+    where, row, inputs = comparison.subject.label, finding["row"], comparison.inputs
     runner = comparison.subject.runner("eager")
-    seen = _values_at(group.filename, row, operand, lambda: runner.call(comparison.inputs))
+    seen = _values_at(group.filename, row, operand, lambda: runner.call(inputs))
     if not seen:
         return unverifiable(f"line {row} was not reached in an eager call of {where}")
     tensors = [value for value in seen if tf.is_tensor(value)]
@@ -660,10 +661,8 @@ def _values_at(filename: str, row: int, expression: str, call: Callable[[], Any]
 
     def local(frame: Any, event: str, arg: Any) -> Any:
         if event == "line" and frame.f_lineno == row:
-            try:
+            with contextlib.suppress(Exception):  # a name not bound yet on this line
                 seen.append(eval(code, frame.f_globals, frame.f_locals))
-            except Exception:
-                pass
         return local
 
     def calls(frame: Any, event: str, arg: Any) -> Any:

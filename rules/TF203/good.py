@@ -71,7 +71,7 @@ class Stack(keras.layers.Layer):
 
     def call(self, inputs):
         first, second = inputs  # a list of tensors: len() of the list is a Python int
-        depth = len(self.blocks) + len(inputs)
+        depth = len(self.blocks) + len(inputs) + len(keras.ops.shape(first))  # a tuple
         features = int(first.shape[-1])  # a static dimension is a Python int
         name = f"{self.name:>12}"
         scale = np.float32(0.5).item()  # a NumPy scalar, not a tensor

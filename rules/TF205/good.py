@@ -66,6 +66,19 @@ class Head(keras.layers.Layer):
         return inputs * 2.0
 
 
+class Unrolled(keras.layers.Layer):
+    def call(self, inputs):
+        if inputs.shape[0] is not None:  # guarded: a Python loop only over a known batch
+            return keras.ops.stack([inputs[i] * 2.0 for i in range(inputs.shape[0])])
+        return inputs * 2.0
+
+
+class Recurrent(keras.layers.Layer):
+    def call(self, inputs):
+        state = tf.zeros([inputs.shape[0], 3])  # the module builds its input with batch_shape
+        return inputs + state
+
+
 def eager_padding(x):
     return tf.zeros([x.shape[0], 1])  # eager code: shapes are always known
 
@@ -75,5 +88,7 @@ if __name__ == "__main__":
     for function in (padded, mean_row, positions, flattened, jittered, checked, retraced):
         print(function.__name__, function(x).shape)
     print(fixed_batch(tf.ones([8, 3])).shape, eager_padding(x).shape)
-    model = keras.Sequential([keras.Input((3,)), Head()])
+    model = keras.Sequential([keras.Input((3,)), Head(), Unrolled()])
     print(model(x).shape)
+    fixed = keras.Input(batch_shape=(4, 3))
+    print(keras.Model(fixed, Recurrent()(fixed))(x).shape)

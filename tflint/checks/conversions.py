@@ -160,8 +160,18 @@ class ModuleFacts:
     def __init__(self, module: cst.Module, ctx: FileContext) -> None:
         scan = _FactScan(ctx)
         walk(module, scan)
+        self.module = module
         self.other_backend = scan.other_backend
         self.fixed_batch_inputs = scan.fixed_batch_inputs
+
+    @classmethod
+    def of(cls, module: cst.Module, ctx: FileContext) -> ModuleFacts:
+        """The facts of `module`, scanned once for all the checks that ask."""
+        if _last_facts and _last_facts[0].module is module:
+            return _last_facts[0]
+        facts = cls(module, ctx)
+        _last_facts[:] = [facts]
+        return facts
 
     def keras_is_tensorflow(self, ctx: FileContext) -> bool:
         """Whether the current graph code is TensorFlow's: always for a tf.function or a
@@ -176,6 +186,7 @@ class ModuleFacts:
         )
 
 
+_last_facts: list[ModuleFacts] = []
 _BACKEND_VARIABLE = "KERAS_BACKEND"
 _INPUT_BATCH_KEYWORDS = frozenset({"batch_shape", "batch_size", "batch_input_shape"})
 
@@ -222,7 +233,7 @@ class _ModuleAwareCheck(Check):
     facts: ModuleFacts
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
-        self.facts = ModuleFacts(node, ctx)
+        self.facts = ModuleFacts.of(node, ctx)
 
 
 def _short(node: cst.CSTNode) -> str:

@@ -604,6 +604,8 @@ def _loop_error(group: Group, finding: Finding) -> Result:
         f"graph call of {where} raised {type(error).__name__}: "
         f"{message_line(error, pattern)}; eager calls ran"
     )
+
+
 def _identity(group: Group, finding: Finding) -> Result:
     """TF207: stop at the flagged line in an eager run and evaluate the operand of the
     identity test there; a tensor is never the `True`/`False` object."""

@@ -44,7 +44,11 @@ TIER1 = (
     "TF402",
     "TF403",
     "TF404",
+    "TF405",
+    "TF406",
     "TF407",
+    "TF408",
+    "TF409",
     "TF503",
 )
 EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file()]

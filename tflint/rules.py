@@ -126,10 +126,30 @@ _RULES = (
         "A Python list filled in a `tf.range`/tensor/dataset loop gets one out-of-scope tensor.",
     ),
     Rule(
+        "TF405",
+        "assert-on-tensor",
+        "`assert` on a tensor in graph code fails while tracing, for every input.",
+    ),
+    Rule(
+        "TF406",
+        "try-except-in-graph",
+        "`except` in graph code cannot catch the errors ops raise when the graph runs.",
+    ),
+    Rule(
         "TF407",
         "run-eagerly-enabled",
         "Running eagerly throws away the graph speed-up.",
         Applicability.UNSAFE,
+    ),
+    Rule(
+        "TF408",
+        "tensorarray-write-discarded",
+        "A TensorArray update whose result is discarded is lost in graphs.",
+    ),
+    Rule(
+        "TF409",
+        "raise-in-tensor-branch",
+        "`raise` under an `if` on a tensor raises while tracing, for every input.",
     ),
     Rule(
         "TF503",

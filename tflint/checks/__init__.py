@@ -2,6 +2,11 @@
 
 from tflint.checks.base import Check
 from tflint.checks.conversions import BatchDimensionCheck, ConversionCheck, IdentityTestCheck
+from tflint.checks.errors import (
+    AssertOnTensorCheck,
+    RaiseInTensorBranchCheck,
+    TryExceptInGraphCheck,
+)
 from tflint.checks.loops import ListInTensorLoopCheck, TensorBreakCheck, UnrolledLoopCheck
 from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
 from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
@@ -12,6 +17,7 @@ from tflint.checks.side_effects import (
     PythonRandomCheck,
 )
 from tflint.checks.state import AttributeStateCheck, OuterStateCheck
+from tflint.checks.tensor_arrays import DiscardedTensorArrayCheck
 from tflint.checks.variables import ConfigLostCheck, VariableInGraphCheck, WeightsInCallCheck
 
 ALL_CHECKS: tuple[type[Check], ...] = (
@@ -34,6 +40,10 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     FunctionRecreatedCheck,
     UnrolledLoopCheck,
     ListInTensorLoopCheck,
+    AssertOnTensorCheck,
+    TryExceptInGraphCheck,
     RunEagerlyCheck,
+    DiscardedTensorArrayCheck,
+    RaiseInTensorBranchCheck,
     TensorBreakCheck,
 )

@@ -56,6 +56,7 @@ EXPECTED_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
     "TF205": ((TypeError, ValueError), r"None"),
     "TF301": ((ValueError,), r"singleton|non-first call|created on the first call"),
     "TF302": ((ValueError,), r"add new elements of state|already built|singleton|lifted"),
+    "TF405": ((TypeError,), r"as a Python `bool`"),  # OperatorNotAllowedInGraphError
 }
 # Graph-only errors that outer-state mutation causes wherever TensorFlow notices it.
 _LEAKED = r"should not modify its Python input arguments|out of scope|InaccessibleTensorError"
@@ -681,6 +682,88 @@ def _values_at(filename: str, row: int, expression: str, call: Callable[[], Any]
     return seen
 
 
+def _try_rows(group: Group, finding: Finding) -> range:
+    """The lines of the `try` body whose `except` the TF406 finding is on."""
+    for node in ast.walk(group.module.tree):
+        if isinstance(node, ast.Try) and any(
+            handler.lineno <= finding["row"] <= (handler.type or handler).lineno
+            for handler in node.handlers
+        ):
+            return range(node.body[0].lineno, (node.body[-1].end_lineno or 0) + 1)
+    raise Unresolved(f"no `try` has an `except` at line {finding['row']}")
+
+
+def _escaped_op_error(group: Group, finding: Finding) -> Result:
+    """TF406: inputs that make an op in the `try` fail (the module's own, or the same with
+    every value zero or large): eagerly the `except` catches the error, as a graph the error
+    raised when the op runs escapes it."""
+    rows = _try_rows(group, finding)
+    for comparison in (group.comparison(finding), *group.variants(finding)):
+        error = comparison.graph.recording.error if comparison.graph else None
+        if comparison.inputs is None or not isinstance(error, tf.errors.OpError):
+            continue
+        raised_at = [row for row in group.error_rows(error) if row in rows]
+        if raised_at:
+            return confirmed(
+                f"graph call of {comparison.subject.label} raised {type(error).__name__} from "
+                f"line {raised_at[-1]}, past the except; eager calls returned "
+                f"(inputs: {comparison.inputs.source})"
+            )
+    return unverifiable(
+        f"no inputs made an op in the try (lines {rows.start}-{rows.stop - 1}) fail eagerly"
+    )
+
+
+def _discarded_update(group: Group, finding: Finding) -> Result:
+    """TF408: the same inputs give the TensorArray's contents eagerly (updates happen in
+    place) and an empty or zero result as a graph (the updated array was thrown away)."""
+    comparison = group.comparison(finding)
+    eager, graph, inputs = comparison.eager, comparison.graph, comparison.inputs
+    if eager is None or graph is None or inputs is None:
+        return unverifiable("no inputs could be built")
+    if graph.recording.error is not None:
+        return _graph_failed(group, graph.recording.error)
+    where = comparison.subject.label
+    if eager.outputs[:1] == graph.outputs[:1]:
+        return not_reproduced(f"{where} returned the same eagerly and as a graph")
+    shown = {
+        mode: _shown(comparison.subject.runner(mode).call(inputs)) for mode in ("eager", "graph")
+    }
+    return confirmed(
+        f"graph call of {where} returned {shown['graph']}, the eager call {shown['eager']} "
+        f"(inputs: {inputs.source})"
+    )
+
+
+def _shown(output: Any) -> str:
+    """A short text for an output: its first tensor's values (or shape when large)."""
+    first = tf.nest.flatten(output)[0] if tf.nest.flatten(output) else output
+    if tf.is_tensor(first) and hasattr(first, "numpy"):
+        array = np.asarray(first.numpy())
+        values = np.array2string(array.ravel()[:6], precision=3, separator=" ")
+        return f"shape {tuple(array.shape)} {values}" if array.size else f"shape {array.shape}"
+    return type(first).__name__
+
+
+def _raised_while_tracing(group: Group, finding: Finding) -> Result:
+    """TF409: inputs that pass the check eagerly: the graph call raises at the flagged
+    `raise` anyway (both branches of the `if` were traced)."""
+    comparison = group.comparison(finding)
+    graph = comparison.graph
+    if comparison.eager is None or graph is None:
+        return unverifiable("no inputs could be built")
+    error = graph.recording.error
+    where = comparison.subject.label
+    if error is None:
+        return not_reproduced(f"{where} ran as a graph {_times(graph.calls)} without an error")
+    if not group.points_at(error, finding):
+        return not_reproduced(f"the graph call failed elsewhere: {describe(error)}")
+    return confirmed(
+        f"graph call of {where} raised {describe(error)} at line {finding['row']}; "
+        f"eager calls with the same inputs ran"
+    )
+
+
 _PROBES: dict[str, Callable[[Group, Finding], Result]] = {
     "TF204": _dtype,
     "TF207": _identity,
@@ -689,6 +772,9 @@ _PROBES: dict[str, Callable[[Group, Finding], Result]] = {
     "TF402": _repeated_creation,
     "TF403": _unrolled,
     "TF404": _loop_error,
+    "TF406": _escaped_op_error,
     "TF407": _run_eagerly,
+    "TF408": _discarded_update,
+    "TF409": _raised_while_tracing,
     "TF503": _loop_error,
 }

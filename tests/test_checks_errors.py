@@ -95,9 +95,10 @@ def test_assert_on_python_values_is_quiet(test: str) -> None:
 
 def test_assert_outside_graph_code_and_converted_asserts_are_quiet() -> None:
     assert found(in_function("assert tf.reduce_all(x > 0)", decorator="")) == []
-    converted = "@tf.function(experimental_autograph_options=(tf.autograph.experimental.Feature.ASSERT_STATEMENTS,))"
+    feature = "tf.autograph.experimental.Feature"
+    converted = f"@tf.function(experimental_autograph_options=({feature}.ASSERT_STATEMENTS,))"
     assert found(in_function("assert tf.reduce_all(x > 0)", decorator=converted)) == []
-    converted = "@tf.function(experimental_autograph_options=tf.autograph.experimental.Feature.ALL)"
+    converted = f"@tf.function(experimental_autograph_options={feature}.ALL)"
     assert found(in_function("assert x > 0", decorator=converted)) == []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, collect_assignments
-from tflint.context import FunctionNode
+from tflint.graph import FunctionNode
 
 _FACTORIES = frozenset({"tensorflow.TensorArray", "tensorflow.compat.v1.TensorArray"})
 # The methods that return the updated TensorArray.

@@ -684,13 +684,10 @@ def _values_at(filename: str, row: int, expression: str, call: Callable[[], Any]
 
 def _try_rows(group: Group, finding: Finding) -> range:
     """The lines of the `try` body whose `except` the TF406 finding is on."""
-    for node in ast.walk(group.module.tree):
-        if isinstance(node, ast.Try) and any(
-            handler.lineno <= finding["row"] <= (handler.type or handler).lineno
-            for handler in node.handlers
-        ):
-            return range(node.body[0].lineno, (node.body[-1].end_lineno or 0) + 1)
-    raise Unresolved(f"no `try` has an `except` at line {finding['row']}")
+    found = _statement_at(group, finding["row"], (ast.Try,))
+    if not isinstance(found, ast.Try):
+        raise Unresolved(f"no `try` has an `except` at line {finding['row']}")
+    return range(found.body[0].lineno, _last_row(found.body[-1]) + 1)
 
 
 def _escaped_op_error(group: Group, finding: Finding) -> Result:

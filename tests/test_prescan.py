@@ -203,6 +203,16 @@ PASSES = {
         """,
         "TF407",
     ),
+    "TensorFlow's internal tf.function": (
+        """
+        from tensorflow.python.eager import def_function
+
+        @def_function.function
+        def f(x):
+            print(x)
+        """,
+        "TF101",
+    ),
 }
 
 
@@ -228,7 +238,7 @@ def test_decodes_a_declared_encoding_before_scanning() -> None:
 # What the scan exists for: TensorFlow's own sources mention tf.function and `def call` all over,
 # in docstrings and through internal modules, without holding graph code tflint can see.
 SKIPPED = {
-    "tf.function only in a docstring, the internal decorator in code": """
+    "tf.function only in a docstring, other internal modules in code": """
         '''Example:
 
             import tensorflow as tf
@@ -236,11 +246,10 @@ SKIPPED = {
             @tf.function
             def f(x): ...
         '''
-        from tensorflow.python.eager import def_function
+        from tensorflow.python.eager import context
 
-        @def_function.function
         def f(x):
-            print(x)
+            print(x, context.executing_eagerly())
         """,
     "keras operation (not a layer) with a call method": """
         from keras.src.ops.operation import Operation

@@ -14,6 +14,8 @@ names.ImportMap, so a qualified name is reachable only from an import of its pac
 - a Dataset transformation (graph.vocabulary.DATASET_TRANSFORMS) on something graph.datasets
   accepts: `.map` etc. and a dataset-like name (`ds`, `*_ds`, `*dataset`) or `tensorflow.data.` /
   `keras.utils.*dataset*` reachable;
+- a function Keras or pfor traces: `.compile` (its losses and metrics), `Lambda`, or
+  `vectorized_map`, with Keras (or TensorFlow) reachable;
 - TF204: a tensor factory (`tensorflow.constant/convert_to_tensor/Variable`) and NumPy reachable;
 - TF303: a Keras import, `def __init__` and a Loss or Metric;
 - TF407: `run_eagerly` / `run_functions_eagerly` and `True`.
@@ -58,6 +60,9 @@ _INIT_DEF = re.compile(rb"def" + _LINE_GAP + rb"+__init__\b")
 _TRANSFORM = re.compile(rb"\." + _ANY_GAP + rb"(?:map|filter|flat_map|interleave|reduce|scan)\b")
 # graph.datasets's names, matched in the lower-cased source: `ds`, `*_ds`, `*dataset`.
 _DATASET_LIKE_NAME = re.compile(rb"ds\b(?<![a-z0-9]ds)|dataset\b")
+_COMPILE = re.compile(rb"\." + _ANY_GAP + rb"compile\b")
+_LAMBDA_LAYER = re.compile(rb"Lambda\b(?<!\wLambda)")
+_VECTORIZED_MAP = re.compile(rb"vectorized_map\b(?<!\wvectorized_map)")
 _DATA_WORD = re.compile(rb"data\b(?<!\wdata)")
 _TRUE = re.compile(rb"True\b(?<!\wTrue)")
 
@@ -66,6 +71,8 @@ _TF_FUNCTION = tuple(sorted(f"{qualname}." for qualname in TF_FUNCTION))
 _TF_DATA = ("tensorflow.data.",)
 _KERAS = ("keras.",)
 _KERAS_UTILS = ("keras.utils.",)
+_KERAS_LAMBDA = ("keras.layers.Lambda.",)
+_TF_VECTORIZED_MAP = ("tensorflow.vectorized_map.",)
 _KERAS_LOSS_METRIC = ("keras.Loss.", "keras.losses.", "keras.Metric.", "keras.metrics.")
 _TENSOR_FACTORIES = (
     "tensorflow.constant.",
@@ -129,6 +136,8 @@ def _could_report(source: bytes, imports: _Imports) -> bool:
         return True
     if imports.may_derive(frozenset(KerasKind)) and _KERAS_TRACED_DEF.search(source):
         return True
+    if _keras_or_pfor_traces(source, imports):
+        return True
     if (
         any(word in source for word in (b"Loss", b"losses", b"Metric", b"metrics"))
         and imports.may_derive(_CONFIG_KINDS)
@@ -140,6 +149,16 @@ def _could_report(source: bytes, imports: _Imports) -> bool:
         and imports.reach(_TENSOR_FACTORIES)
         and imports.reach(_NUMPY)
     )  # TF204
+
+
+def _keras_or_pfor_traces(source: bytes, imports: _Imports) -> bool:
+    """Functions handed to `model.compile(loss=..., metrics=...)`, `keras.layers.Lambda` or
+    `tf.vectorized_map` (graph.judgement's call roots)."""
+    if _COMPILE.search(source) and imports.reach(_KERAS):
+        return True
+    if _LAMBDA_LAYER.search(source) and imports.reach(_KERAS_LAMBDA):
+        return True
+    return bool(_VECTORIZED_MAP.search(source)) and imports.reach(_TF_VECTORIZED_MAP)
 
 
 def _as_utf8(source: bytes) -> bytes:

@@ -9,8 +9,8 @@ import libcst as cst
 from tflint.checks.base import Check, FileContext, FixPlan
 from tflint.diagnostics import Applicability
 from tflint.graph.index import TfFunctionInfo
-from tflint.graph.vocabulary import has_fixed_signature, is_graph_only_test
-from tflint.names import target_names
+from tflint.graph.vocabulary import has_fixed_signature, is_graph_only_test, keyword_arguments
+from tflint.names import dotted_name, target_names
 from tflint.traverse import walk
 
 _LOOPS = (cst.For, cst.While)
@@ -60,11 +60,20 @@ def _python_loop_targets(loop: cst.For, ctx: FileContext) -> set[str]:
             return set(target_names(loop.target))
         if qualname == "builtins.enumerate" and isinstance(loop.target, cst.Tuple):
             return set(target_names(loop.target.elements[0].value))
-    if isinstance(iterable, cst.List | cst.Tuple) and all(
-        isinstance(e.value, cst.BaseNumber | cst.BaseString) for e in iterable.elements
-    ):
+    if _scalar_literals(iterable):
         return set(target_names(loop.target))
+    if isinstance(iterable, cst.Name):  # `r = [3, 6]` ... `for i in r:`
+        values = ctx.graph.bound_values(iterable.value, ctx.function)
+        if values and all(_scalar_literals(value) for value in values):
+            return set(target_names(loop.target))
     return set()
+
+
+def _scalar_literals(node: cst.BaseExpression) -> bool:
+    """A list or tuple of number and string literals: `[3, 6]`, `("a", "b")`."""
+    return isinstance(node, cst.List | cst.Tuple) and all(
+        isinstance(e.value, cst.BaseNumber | cst.BaseString) for e in node.elements
+    )
 
 
 class _Counters(cst.CSTVisitor):
@@ -131,6 +140,16 @@ class ScalarArgumentCheck(Check):
             if found is not None:
                 fixed = has_fixed_signature(found.options)
                 return TfFunctionInfo(f"self.{func.attr.value}", fixed)
+            return None
+        if isinstance(func, cst.Attribute):  # `trainer.step(x)`, `trainer = Trainer()`
+            owner = ctx.graph.instances.class_of(func.value, ctx.function)
+            if owner is None:
+                return None
+            method = ctx.graph.find_method(owner.node.name.value, func.attr.value, owner)
+            found = ctx.graph.tf_function_decorator(method) if method is not None else None
+            if found is not None:
+                name = dotted_name(func) or f"{owner.node.name.value}.{func.attr.value}"
+                return TfFunctionInfo(name, has_fixed_signature(found.options))
         return None
 
 
@@ -190,7 +209,7 @@ class FunctionRecreatedCheck(Check):
             and caller.func is creation
         ):
             return
-        options = _options(node)
+        options = keyword_arguments(node)
         verdict = self._per_step(outer, options, ctx)
         if verdict is not None:
             outer_name = outer.name.value
@@ -366,10 +385,6 @@ def _called_name(func: cst.BaseExpression) -> str | None:
     return None
 
 
-def _options(call: cst.Call) -> dict[str, cst.BaseExpression]:
-    return {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-
-
 def _over_literals(iterable: cst.BaseExpression) -> bool:
     """`for n in (10, 250):` / `enumerate(["a", "b"])`: a few literal settings, not steps."""
     if (
@@ -379,9 +394,7 @@ def _over_literals(iterable: cst.BaseExpression) -> bool:
         and iterable.args
     ):
         return all(_over_literals(arg.value) for arg in iterable.args)
-    return isinstance(iterable, cst.List | cst.Tuple) and all(
-        isinstance(e.value, cst.BaseNumber | cst.BaseString) for e in iterable.elements
-    )
+    return _scalar_literals(iterable)
 
 
 def _forwards_a_parameter(value: cst.BaseExpression | None, ctx: FileContext) -> bool:

@@ -121,6 +121,10 @@ class ModuleIndex:
     transform_calls: tuple[tuple[Scope, cst.Call], ...]
     all_calls: tuple[tuple[Scope, cst.Call], ...]
     assignments: tuple[ScopedAssignment, ...]
+    # `self.<name> = value` in functions (names holds the attribute name).
+    self_assignments: tuple[ScopedAssignment, ...]
+    # Decorators other than tf.function, do_not_convert and py_function, per function.
+    other_decorators: tuple[tuple[Scope, cst.FunctionDef, cst.BaseExpression], ...]
     # Bodies of `if` statements tracing never enters (see vocabulary.is_eager_only_test).
     eager_branches: frozenset[cst.BaseSuite]
     # Names the module's own top-level code calls (`Model()` in a script or notebook; not
@@ -215,6 +219,8 @@ def build_index(module: cst.Module, imports: ImportMap) -> ModuleIndex:
         transform_calls=tuple(indexer.transform_calls),
         all_calls=tuple(indexer.all_calls),
         assignments=tuple(indexer.assignments),
+        self_assignments=tuple(indexer.self_assignments),
+        other_decorators=tuple(indexer.other_decorators),
         eager_branches=frozenset(indexer.eager_branches),
         top_level_call_names=frozenset(indexer.top_level_call_names),
     )
@@ -257,6 +263,15 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return names == {"__name__"} and strings == {"__main__"}
 
 
+def _is_tf_function_of_options(func: cst.BaseExpression, imports: ImportMap) -> bool:
+    """`tf.function(jit_compile=True)`: the decorator form, called on a function next."""
+    return (
+        isinstance(func, cst.Call)
+        and imports.resolve(func.func) in TF_FUNCTION
+        and all(arg.keyword is not None for arg in func.args)
+    )
+
+
 def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """What `call` passes as the parameter at `position` named `keyword`."""
     for arg in call.args:
@@ -285,6 +300,7 @@ class _Indexer(cst.CSTVisitor):
         self.wrapped: list[Wrapped] = []
         self.exempt_functions: list[FunctionNode] = []
         self.assignments: list[ScopedAssignment] = []
+        self.self_assignments: list[ScopedAssignment] = []
         # py_function(target) calls, and decorators that may wrap in a py_function.
         self.pending_exempt: list[tuple[Scope, cst.BaseExpression]] = []
         self.other_decorators: list[tuple[Scope, cst.FunctionDef, cst.BaseExpression]] = []
@@ -390,6 +406,16 @@ class _Indexer(cst.CSTVisitor):
         names = [name for target in node.targets for name in target_names(target.target)]
         if names:
             self.assignments.append(ScopedAssignment(self._scope, names, node.value))
+        for target in node.targets:
+            attribute = target.target
+            if (
+                self._function_stack
+                and isinstance(attribute, cst.Attribute)
+                and isinstance(attribute.value, cst.Name)
+                and attribute.value.value == "self"
+            ):
+                assignment = ScopedAssignment(self._scope, [attribute.attr.value], node.value)
+                self.self_assignments.append(assignment)
         if (
             isinstance(node.value, cst.Call)
             and self.imports.resolve(node.value.func) in TF_FUNCTION
@@ -430,6 +456,10 @@ class _Indexer(cst.CSTVisitor):
         qualname = self.imports.resolve(node.func)
         if qualname in TF_FUNCTION and node.args and node.args[0].keyword is None:
             self.wrapped.append(Wrapped(scope, node.args[0].value, keyword_arguments(node)))
+        elif _is_tf_function_of_options(node.func, self.imports) and node.args:
+            assert isinstance(node.func, cst.Call)  # `tf.function(**options)(f)`
+            options = keyword_arguments(node.func)
+            self.wrapped.append(Wrapped(scope, node.args[0].value, options))
         elif is_py_function(qualname):
             func = argument(node, 0, "func")
             if func is not None:

@@ -1,10 +1,14 @@
 """The graph-code judgement: which functions of a module TensorFlow traces, and why.
 
 Reads the module index (index.build_index) and marks the roots — tf.function-decorated or
--wrapped functions, Keras-traced methods, functions handed to Dataset transformations, the
-functions other modules trace (`external_roots`, from the whole-project link step) — then
-propagates "graph code" along same-module calls. Keras methods the module evidently runs
-eagerly only (keras_use) are taken back out and the map redone.
+-wrapped functions (also through a same-module wrapper such as `def relaxed(f): return
+tf.function(f)`), Keras-traced methods, the loss and metric functions given to `compile`,
+`keras.layers.Lambda` and `tf.vectorized_map` functions, functions handed to Dataset
+transformations, the functions other modules trace (`external_roots`, from the whole-project
+link step) — then propagates "graph code" along same-module calls: plain calls, functions
+handed to TensorFlow ops or to `strategy.run`, and methods run through objects whose class the
+module defines (objects.Instances). Keras methods the module evidently runs eagerly only
+(keras_use) are taken back out and the map redone.
 """
 
 from __future__ import annotations
@@ -21,20 +25,28 @@ from tflint.graph.index import (
     ModuleIndex,
     Scope,
     TfFunctionDecorator,
+    TfFunctionInfo,
     argument,
     build_index,
 )
 from tflint.graph.keras_use import eager_only_methods
+from tflint.graph.objects import Instances
 from tflint.graph.vocabulary import (
+    COMPILE_FUNCTIONS,
+    KERAS_LAMBDA,
     PY_METRIC,
+    STRATEGY_RUN_METHODS,
     TRACED_METHODS,
+    VECTORIZED_MAP,
     FunctionNode,
     GraphReason,
     KerasKind,
+    has_fixed_signature,
+    is_function_wrapper,
     is_py_function,
     tf_function_reason,
 )
-from tflint.names import ImportMap
+from tflint.names import ImportMap, dotted_name
 
 
 class GraphContext:
@@ -64,6 +76,14 @@ class GraphContext:
         for assignment in index.assignments:
             self._local_names.setdefault(assignment.scope, set()).update(assignment.names)
         self._datasets = DatasetNames(index)
+        self.instances = Instances(index)
+        # Same-module functions that wrap their parameter in tf.function and return it
+        # (`def relaxed_function(f): return tf.function(f, reduce_retracing=True)`): name →
+        # (the parameter's position, the tf.function's options).
+        self.tf_function_wrappers: dict[str, tuple[int, dict[str, cst.BaseExpression]]] = (
+            self._find_wrappers()
+        )
+        self.tf_functions = {**index.tf_functions, **self._wrapped_names()}
         self._tf_decorators: dict[cst.FunctionDef, TfFunctionDecorator] = {}
         for decorated in index.decorated:
             self._tf_decorators.setdefault(
@@ -95,6 +115,11 @@ class GraphContext:
     def class_kind(self, name: str | None) -> KerasKind | None:
         info = self.classes.get(name) if name else None
         return info.kind if info else None
+
+    def bound_values(self, name: str, scope: Scope) -> list[cst.BaseExpression]:
+        """What `name` is assigned where it is bound as seen from `scope` (see
+        objects.Instances.values_of)."""
+        return self.instances.values_of(name, scope)
 
     def entry(self, node: FunctionNode) -> FunctionEntry | None:
         """The index's entry for a function: where it lives, what it defines and calls."""
@@ -173,8 +198,142 @@ class GraphContext:
         for wrapped in index.wrapped:
             text = "wrapped by tf.function(...)"
             reason = tf_function_reason(text, wrapped.options, self.imports)
-            self._mark(index.resolve_function(wrapped.target, wrapped.scope), reason)
+            for function in self.handed_functions(wrapped.target, wrapped.scope):
+                self._mark(function, reason)
+        self._wrapper_roots()
+        self._call_roots()
         self._transform_roots()
+
+    def _find_wrappers(self) -> dict[str, tuple[int, dict[str, cst.BaseExpression]]]:
+        """Module functions whose body wraps one of their positional parameters in
+        tf.function (`return tf.function(f, ...)`)."""
+        found: dict[str, tuple[int, dict[str, cst.BaseExpression]]] = {}
+        for wrapped in self.index.wrapped:
+            scope = wrapped.scope
+            if not isinstance(scope, cst.FunctionDef) or not isinstance(wrapped.target, cst.Name):
+                continue
+            if self.module_functions.get(scope.name.value) is not scope:
+                continue
+            params = [*scope.params.posonly_params, *scope.params.params]
+            names = [param.name.value for param in params]
+            if wrapped.target.value in names:
+                found[scope.name.value] = (names.index(wrapped.target.value), wrapped.options)
+        return found
+
+    def _wrapped_names(self) -> dict[str, TfFunctionInfo]:
+        """Names bound to a tf.function through a same-module wrapper: `@relaxed def f`
+        (not methods) and `fast = relaxed(g)`."""
+        found: dict[str, TfFunctionInfo] = {}
+        for scope, decorated, decorator in self.index.other_decorators:
+            wrapper = self._wrapper(decorator, scope)
+            if wrapper is not None and self.method_class(decorated) is None:
+                name = decorated.name.value
+                found.setdefault(name, TfFunctionInfo(name, self._wrapper_fixes(wrapper)))
+        for assignment in self.index.assignments:
+            value = assignment.value
+            if len(assignment.names) != 1 or not isinstance(value, cst.Call):
+                continue
+            wrapper = self._wrapper(value.func, assignment.scope)
+            if wrapper is not None:
+                name = assignment.names[0]
+                found[name] = TfFunctionInfo(name, self._wrapper_fixes(wrapper))
+        return found
+
+    def _wrapper_fixes(self, wrapper: cst.FunctionDef) -> bool:
+        return has_fixed_signature(self.tf_function_wrappers[wrapper.name.value][1])
+
+    def _wrapper_roots(self) -> None:
+        """`@relaxed_function def f` and `relaxed_function(g)` for a same-module wrapper."""
+        if not self.tf_function_wrappers:
+            return
+        for scope, decorated, decorator in self.index.other_decorators:
+            wrapper = self._wrapper(decorator, scope)
+            if wrapper is not None:
+                self._mark(decorated, self._wrapper_reason(wrapper, "decorated with"))
+        for scope, call in self.index.all_calls:
+            wrapper = self._wrapper(call.func, scope)
+            if wrapper is None:
+                continue
+            position = self.tf_function_wrappers[wrapper.name.value][0]
+            params = [*wrapper.params.posonly_params, *wrapper.params.params]
+            target = argument(call, position, params[position].name.value)
+            if target is not None:
+                for function in self.handed_functions(target, scope):
+                    self._mark(function, self._wrapper_reason(wrapper, "wrapped by"))
+
+    def _wrapper(self, expression: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | None:
+        """The same-module tf.function wrapper an expression names, or None."""
+        found = self.index.resolve_function(expression, scope)
+        if not isinstance(found, cst.FunctionDef):
+            return None
+        name = found.name.value
+        is_wrapper = name in self.tf_function_wrappers and self.module_functions.get(name) is found
+        return found if is_wrapper else None
+
+    def _wrapper_reason(self, wrapper: cst.FunctionDef, how: str) -> GraphReason:
+        name = wrapper.name.value
+        options = self.tf_function_wrappers[name][1]
+        text = f"{how} `{name}`, which wraps it in tf.function"
+        return tf_function_reason(text, options, self.imports)
+
+    def _call_roots(self) -> None:
+        """Functions handed to `compile` as losses or metrics, to `keras.layers.Lambda`, and
+        to `tf.vectorized_map`: Keras and pfor trace them, without AutoGraph."""
+        for scope, call in self.index.all_calls:
+            qualname = self.imports.resolve(call.func)
+            if qualname == KERAS_LAMBDA:
+                handed = argument(call, 0, "function")
+                self._mark_handed(
+                    handed, scope, "traced by Keras as the function of a `Lambda` layer"
+                )
+            elif qualname == VECTORIZED_MAP:
+                handed = argument(call, 0, "fn")
+                self._mark_handed(handed, scope, "traced by tf.vectorized_map")
+            elif (
+                isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "compile"
+                and (qualname is None or qualname.startswith("keras."))
+                and not _runs_eagerly(call)
+            ):
+                for keyword, (position, role) in COMPILE_FUNCTIONS.items():
+                    given = argument(call, position if position is not None else 10**6, keyword)
+                    text = f"traced by Keras `fit` as {role} given to `compile`"
+                    self._mark_handed(given, scope, text)
+
+    def _mark_handed(self, handed: cst.BaseExpression | None, scope: Scope, text: str) -> None:
+        if handed is None:
+            return
+        for function in self.handed_functions(handed, scope):
+            self._mark(function, GraphReason(text, autograph=False))
+
+    def handed_functions(
+        self, value: cst.BaseExpression, scope: Scope, depth: int = 4
+    ) -> list[FunctionNode]:
+        """The same-module functions an argument hands on: a name, a lambda, `self.m`, and
+        those inside lists, tuples and dict values, `functools.partial(f, ...)` and Keras's
+        function wrappers (`MeanMetricWrapper(f)`)."""
+        if depth <= 0:
+            return []
+        if isinstance(value, cst.List | cst.Tuple):
+            return [
+                f
+                for element in value.elements
+                for f in self.handed_functions(element.value, scope, depth - 1)
+            ]
+        if isinstance(value, cst.Dict):
+            return [
+                f
+                for element in value.elements
+                if isinstance(element, cst.DictElement)
+                for f in self.handed_functions(element.value, scope, depth - 1)
+            ]
+        if isinstance(value, cst.Call):
+            if not is_function_wrapper(self.imports.resolve(value.func)):
+                return []
+            inner = argument(value, 0, "fn")
+            return self.handed_functions(inner, scope, depth - 1) if inner is not None else []
+        function = self.index.resolve_function(value, scope)
+        return [function] if function is not None else []
 
     def _keras_roots(self) -> None:
         """Methods Keras traces, but not PyMetric's (run in tf.py_function) nor those the
@@ -208,10 +367,8 @@ class GraphContext:
                 keyword = "predicate" if transform == "filter" else f"{transform}_func"
                 handed = argument(call, 0, keyword)
             if handed is not None:
-                self._mark(
-                    self.index.resolve_function(handed, scope),
-                    GraphReason(f"traced by Dataset.{transform}"),
-                )
+                for function in self.handed_functions(handed, scope):
+                    self._mark(function, GraphReason(f"traced by Dataset.{transform}"))
 
     def _derives_from(self, info: ClassInfo, qualname: str) -> bool:
         lineage = self.index.lineage(info.node.name.value, info)
@@ -226,32 +383,68 @@ class GraphContext:
             if entry is None:
                 continue
             caller_reason = self.graph[caller]
-            symbol = _describe(caller)
+            reason = GraphReason(
+                f"called from graph code `{_describe(caller)}`",
+                caller_reason.autograph,
+                caller_reason.converts_print,
+            )
             for call in entry.calls:
-                qualname = self.imports.resolve(call.func)
-                if is_py_function(qualname):
-                    continue
-                targets: list[cst.BaseExpression] = [call.func]
-                if qualname is not None and qualname.startswith(("tensorflow.", "keras.ops.")):
-                    targets.extend(arg.value for arg in call.args)  # tf.cond/map_fn/while_loop
-                for target in targets:
-                    callee = self.index.resolve_function(target, caller)
-                    if callee is None or callee in roots or callee in self.exempt:
+                for callee, site in self._callees(call, caller):
+                    if callee in roots or callee in self.exempt:
                         continue
-                    site = call if target is call.func else None
                     self.helper_calls.setdefault(callee, []).append((caller, site))
-                    if callee in self.graph:
-                        continue
-                    self.graph[callee] = GraphReason(
-                        f"called from graph code `{symbol}`",
-                        caller_reason.autograph,
-                        caller_reason.converts_print,
-                    )
-                    pending.append(callee)
+                    if callee not in self.graph:
+                        self.graph[callee] = reason
+                        pending.append(callee)
+
+    def _callees(
+        self, call: cst.Call, caller: FunctionNode
+    ) -> list[tuple[FunctionNode, cst.Call | None]]:
+        """What a call in graph code runs, each with the call that passes its arguments (None
+        where an op is handed the function): the function called, the functions handed to a
+        TensorFlow op (tf.cond, tf.map_fn, tf.while_loop) or to `strategy.run`, and the
+        methods an object of a same-module class runs."""
+        qualname = self.imports.resolve(call.func)
+        if is_py_function(qualname):
+            return []
+        callee = self.index.resolve_function(call.func, caller)
+        if callee is not None:
+            found: list[tuple[FunctionNode, cst.Call | None]] = [(callee, call)]
+        else:
+            found = [(method, call) for method in self.instances.callees(call, caller)]
+        handed: list[cst.BaseExpression] = []
+        if qualname is not None and qualname.startswith(("tensorflow.", "keras.ops.")):
+            handed = [arg.value for arg in call.args]  # tf.cond/map_fn/while_loop
+        elif _is_strategy_run(call):
+            function = argument(call, 0, "fn")
+            handed = [function] if function is not None else []
+        for value in handed:
+            found.extend((f, None) for f in self.handed_functions(value, caller))
+        return found
 
 
 def _traced_methods(info: ClassInfo) -> frozenset[str]:
     return TRACED_METHODS[info.kind] if info.kind is not None else frozenset()
+
+
+def _runs_eagerly(call: cst.Call) -> bool:
+    """`compile(..., run_eagerly=True)`: fit then runs the step, losses included, eagerly."""
+    flag = argument(call, 10**6, "run_eagerly")
+    return isinstance(flag, cst.Name) and flag.value == "True"
+
+
+def _is_strategy_run(call: cst.Call) -> bool:
+    """`strategy.run(fn, args=...)`, `experimental_run_v2(fn, ...)`: a distribution strategy
+    calling `fn` on each replica (a `.run` on anything not named for a strategy needs `args=`)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in STRATEGY_RUN_METHODS:
+        return False
+    if func.attr.value != "run":
+        return True
+    receiver = (dotted_name(func.value) or "").lower()
+    return "strategy" in receiver or any(
+        arg.keyword is not None and arg.keyword.value == "args" for arg in call.args
+    )
 
 
 def _describe(node: FunctionNode) -> str:

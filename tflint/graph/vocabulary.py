@@ -75,7 +75,43 @@ def is_py_function_decorator(decorator: cst.BaseExpression, imports: ImportMap) 
 DO_NOT_CONVERT = frozenset(
     {"tensorflow.autograph.experimental.do_not_convert", "tensorflow.autograph.do_not_convert"}
 )
-TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v1.function"})
+TF_FUNCTION = frozenset(
+    {
+        "tensorflow.function",
+        "tensorflow.compat.v1.function",
+        # TensorFlow's internal spellings of the same decorator (what `tf.function` is)
+        "tensorflow.python.eager.def_function.function",
+        "tensorflow.python.eager.polymorphic_function.polymorphic_function.function",
+    }
+)
+# `tf.vectorized_map(fn, elems)` traces `fn` (pfor), even when called eagerly, and without
+# AutoGraph: observed on TF 2.21, `if <tensor>:` there raises OperatorNotAllowedInGraphError.
+VECTORIZED_MAP = "tensorflow.vectorized_map"
+# `keras.layers.Lambda(fn)`: Keras runs `fn` as the layer's `call`, traced on symbolic inputs
+# by a functional model and by fit, as plain Python (no AutoGraph, as for `call`).
+KERAS_LAMBDA = "keras.layers.Lambda"
+# `model.compile(...)` arguments whose functions `fit`/`evaluate` trace (no AutoGraph: observed
+# on Keras 3.15, `if <tensor>:` in such a loss raises OperatorNotAllowedInGraphError and
+# `print` runs once per trace). Only `loss` is at the same position in Keras 3 and tf_keras.
+COMPILE_FUNCTIONS: dict[str, tuple[int | None, str]] = {
+    "loss": (1, "the loss"),
+    "metrics": (None, "a metric"),
+    "weighted_metrics": (None, "a metric"),
+}
+# `strategy.run(fn, args=...)` (and TF 2.0's `experimental_run_v2`) calls `fn` right away,
+# in a graph when the caller is graph code (observed on TF 2.21, default and Mirrored).
+STRATEGY_RUN_METHODS = frozenset({"run", "experimental_run_v2"})
+
+
+def is_function_wrapper(qualname: str | None) -> bool:
+    """`functools.partial(f, ...)`, `keras.losses.LossFunctionWrapper(f)`,
+    `keras.metrics.MeanMetricWrapper(f)`: calls that hand on `f` to be run later."""
+    if qualname is None:
+        return False
+    if qualname == "functools.partial":
+        return True
+    last = qualname.rsplit(".", 1)[-1]
+    return qualname.startswith("keras.") and last in ("LossFunctionWrapper", "MeanMetricWrapper")
 
 
 def keras_kind(qualname: str) -> KerasKind | None:

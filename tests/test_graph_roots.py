@@ -447,3 +447,36 @@ def test_tf401_a_function_from_a_project_wrapper() -> None:
             fast(i)
         """
     assert rows(source, frozenset({"TF401"})) == [11, 12]
+
+
+def test_a_constructor_call_feeds_init_its_arguments_after_self() -> None:
+    """`Scaler(x, 3)` passes the tensor `x` to `factor`, not to `self`: NumPy on `factor` is
+    flagged (TF201), on `size` (a Python int) not."""
+    source = """\
+        import numpy as np
+        import tensorflow as tf
+        class Scaler:
+            def __init__(self, factor, size):
+                self.factor = np.exp(factor)
+                self.size = np.sqrt(size)
+        @tf.function
+        def step(x):
+            return Scaler(x, 3).factor
+        """
+    assert rows(source, frozenset({"TF201"})) == [5]
+
+
+def test_functions_in_a_list_handed_to_a_tensorflow_op() -> None:
+    source = """\
+        import tensorflow as tf
+        def branch_a():
+            print("a")
+            return tf.constant(0)
+        def branch_b():
+            print("b")
+            return tf.constant(1)
+        @tf.function
+        def pick(i):
+            return tf.switch_case(i, branch_fns=[branch_a, branch_b])
+        """
+    assert rows(source) == [3, 6]

@@ -192,7 +192,9 @@ class FileContext:
         for caller, call in self.graph.helper_calls[helper]:
             if call is None or any(arg.star for arg in call.args):
                 return set(params) | {p.name.value for p in helper.params.kwonly_params}
-            positional = params[1:] if isinstance(call.func, cst.Attribute) else params
+            # `self.m(x)`, `obj.m(x)`, and `C(x)`/`obj(x)` running `__init__`/`__call__`
+            bound = isinstance(call.func, cst.Attribute) or self.graph.method_class(helper)
+            positional = params[1:] if bound else params
             frame = self._caller_frames.get(caller)
             if frame is None:
                 class_name = self.graph.method_class(caller)

@@ -6,6 +6,8 @@
 - `index`: one pre-pass returning a frozen `ModuleIndex` (classes, functions with their calls
   and local definitions, decorated and wrapped functions, assignments, eager-only branches);
 - `datasets`: which expressions hold a tf.data Dataset;
+- `objects`: which same-module class a name or `self.<attr>` holds an instance of, and so
+  which methods a call through it runs;
 - `keras_use`: Keras components a module only ever runs eagerly;
 - `judgement`: `GraphContext`, which reads the index and decides what is graph code.
 

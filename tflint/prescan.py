@@ -14,8 +14,9 @@ names.ImportMap, so a qualified name is reachable only from an import of its pac
 - a Dataset transformation (graph.vocabulary.DATASET_TRANSFORMS) on something graph.datasets
   accepts: `.map` etc. and a dataset-like name (`ds`, `*_ds`, `*dataset`) or `tensorflow.data.` /
   `keras.utils.*dataset*` reachable;
-- a function Keras or pfor traces: `.compile` (its losses and metrics), `Lambda`, or
-  `vectorized_map`, with Keras (or TensorFlow) reachable;
+- a function Keras or pfor traces: `.compile(...)` naming a function the file defines (or a
+  `lambda`) among its arguments, `Lambda`, or `vectorized_map`, with Keras (or TensorFlow)
+  reachable;
 - TF204: a tensor factory (`tensorflow.constant/convert_to_tensor/Variable`) and NumPy reachable;
 - TF303: a Keras import, `def __init__` and a Loss or Metric;
 - TF407: `run_eagerly` / `run_functions_eagerly` and `True`.
@@ -60,7 +61,9 @@ _INIT_DEF = re.compile(rb"def" + _LINE_GAP + rb"+__init__\b")
 _TRANSFORM = re.compile(rb"\." + _ANY_GAP + rb"(?:map|filter|flat_map|interleave|reduce|scan)\b")
 # graph.datasets's names, matched in the lower-cased source: `ds`, `*_ds`, `*dataset`.
 _DATASET_LIKE_NAME = re.compile(rb"ds\b(?<![a-z0-9]ds)|dataset\b")
-_COMPILE = re.compile(rb"\." + _ANY_GAP + rb"compile\b")
+_COMPILE = re.compile(rb"\." + _ANY_GAP + rb"compile" + _ANY_GAP + rb"\(")
+_DEF_NAME = re.compile(rb"def" + _LINE_GAP + rb"+(\w+)")
+_WORD = re.compile(rb"\w+")
 _LAMBDA_LAYER = re.compile(rb"Lambda\b(?<!\wLambda)")
 _VECTORIZED_MAP = re.compile(rb"vectorized_map\b(?<!\wvectorized_map)")
 _DATA_WORD = re.compile(rb"data\b(?<!\wdata)")
@@ -154,11 +157,29 @@ def _could_report(source: bytes, imports: _Imports) -> bool:
 def _keras_or_pfor_traces(source: bytes, imports: _Imports) -> bool:
     """Functions handed to `model.compile(loss=..., metrics=...)`, `keras.layers.Lambda` or
     `tf.vectorized_map` (graph.judgement's call roots)."""
-    if _COMPILE.search(source) and imports.reach(_KERAS):
+    if _compile_hands_a_function(source) and imports.reach(_KERAS):
         return True
     if _LAMBDA_LAYER.search(source) and imports.reach(_KERAS_LAMBDA):
         return True
     return bool(_VECTORIZED_MAP.search(source)) and imports.reach(_TF_VECTORIZED_MAP)
+
+
+def _compile_hands_a_function(source: bytes) -> bool:
+    """Some `.compile(...)` call's arguments name a function the file defines, or hold a
+    `lambda` (the text up to its closing bracket, 4 KB at most)."""
+    calls = list(_COMPILE.finditer(source))
+    if not calls:
+        return False
+    defined = set(_DEF_NAME.findall(source)) | {b"lambda"}
+    for call in calls:
+        depth, end = 1, call.end()
+        limit = min(len(source), end + 4096)
+        while end < limit and depth:
+            depth += {40: 1, 41: -1}.get(source[end], 0)  # ( and )
+            end += 1
+        if defined.intersection(_WORD.findall(source, call.end(), end)):
+            return True
+    return False
 
 
 def _as_utf8(source: bytes) -> bytes:

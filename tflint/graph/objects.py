@@ -68,7 +68,7 @@ class Instances:
             and node.value.value == "self"
             and scope is not None
         ):
-            return self._attribute_class(node.attr.value, scope, depth)
+            return self._attribute_class(node.attr.value, scope)
         return None
 
     def instantiated(self, call: cst.Call, scope: Scope) -> ClassInfo | None:
@@ -151,7 +151,7 @@ class Instances:
                     self._call_sites.setdefault(callee, []).append((scope, call))
         return self._call_sites
 
-    def _attribute_class(self, attribute: str, scope: FunctionNode, depth: int) -> ClassInfo | None:
+    def _attribute_class(self, attribute: str, scope: FunctionNode) -> ClassInfo | None:
         entry = self.index.functions.get(scope)
         if entry is None or entry.class_info is None:
             return None
@@ -159,11 +159,11 @@ class Instances:
         for info in self.index.lineage(class_name, entry.class_info):
             values = self._attributes.get(info.node, {}).get(attribute)
             if values:
-                # Values are read in the method that assigns them, where `self` is the same.
-                return self._agreed_anywhere(values, depth)
+                return self._instantiated_by_all(values)
         return None
 
-    def _agreed_anywhere(self, values: list[cst.BaseExpression], depth: int) -> ClassInfo | None:
+    def _instantiated_by_all(self, values: list[cst.BaseExpression]) -> ClassInfo | None:
+        """The class every value constructs directly (`self.block = Block(...)`)."""
         found: ClassInfo | None = None
         for value in values:
             info = self.instantiated(value, None) if isinstance(value, cst.Call) else None

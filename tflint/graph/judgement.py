@@ -44,6 +44,7 @@ from tflint.graph.vocabulary import (
     has_fixed_signature,
     is_function_wrapper,
     is_py_function,
+    keyword_arguments,
     tf_function_reason,
 )
 from tflint.names import ImportMap, dotted_name
@@ -84,6 +85,9 @@ class GraphContext:
             self._find_wrappers()
         )
         self.tf_functions = {**index.tf_functions, **self._wrapped_names()}
+        # Roots found from calls anywhere in the module (wrappers, compile, Lambda,
+        # vectorized_map): found once, marked on every judgement.
+        self._handed_roots = [*self._wrapper_roots(), *self._call_roots()]
         self._tf_decorators: dict[cst.FunctionDef, TfFunctionDecorator] = {}
         for decorated in index.decorated:
             self._tf_decorators.setdefault(
@@ -200,8 +204,8 @@ class GraphContext:
             reason = tf_function_reason(text, wrapped.options, self.imports)
             for function in self.handed_functions(wrapped.target, wrapped.scope):
                 self._mark(function, reason)
-        self._wrapper_roots()
-        self._call_roots()
+        for function, reason in self._handed_roots:
+            self._mark(function, reason)
         self._transform_roots()
 
     def _find_wrappers(self) -> dict[str, tuple[int, dict[str, cst.BaseExpression]]]:
@@ -242,14 +246,15 @@ class GraphContext:
     def _wrapper_fixes(self, wrapper: cst.FunctionDef) -> bool:
         return has_fixed_signature(self.tf_function_wrappers[wrapper.name.value][1])
 
-    def _wrapper_roots(self) -> None:
+    def _wrapper_roots(self) -> list[tuple[FunctionNode, GraphReason]]:
         """`@relaxed_function def f` and `relaxed_function(g)` for a same-module wrapper."""
+        found: list[tuple[FunctionNode, GraphReason]] = []
         if not self.tf_function_wrappers:
-            return
+            return found
         for scope, decorated, decorator in self.index.other_decorators:
             wrapper = self._wrapper(decorator, scope)
             if wrapper is not None:
-                self._mark(decorated, self._wrapper_reason(wrapper, "decorated with"))
+                found.append((decorated, self._wrapper_reason(wrapper, "decorated with")))
         for scope, call in self.index.all_calls:
             wrapper = self._wrapper(call.func, scope)
             if wrapper is None:
@@ -258,8 +263,9 @@ class GraphContext:
             params = [*wrapper.params.posonly_params, *wrapper.params.params]
             target = argument(call, position, params[position].name.value)
             if target is not None:
-                for function in self.handed_functions(target, scope):
-                    self._mark(function, self._wrapper_reason(wrapper, "wrapped by"))
+                reason = self._wrapper_reason(wrapper, "wrapped by")
+                found.extend((f, reason) for f in self.handed_functions(target, scope))
+        return found
 
     def _wrapper(self, expression: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | None:
         """The same-module tf.function wrapper an expression names, or None."""
@@ -276,35 +282,31 @@ class GraphContext:
         text = f"{how} `{name}`, which wraps it in tf.function"
         return tf_function_reason(text, options, self.imports)
 
-    def _call_roots(self) -> None:
+    def _call_roots(self) -> list[tuple[FunctionNode, GraphReason]]:
         """Functions handed to `compile` as losses or metrics, to `keras.layers.Lambda`, and
         to `tf.vectorized_map`: Keras and pfor trace them, without AutoGraph."""
+        found: list[tuple[FunctionNode, GraphReason]] = []
+
+        def traced(handed: cst.BaseExpression | None, scope: Scope, text: str) -> None:
+            if handed is not None:
+                reason = GraphReason(text, autograph=False)
+                found.extend((f, reason) for f in self.handed_functions(handed, scope))
+
         for scope, call in self.index.all_calls:
             qualname = self.imports.resolve(call.func)
             if qualname == KERAS_LAMBDA:
-                handed = argument(call, 0, "function")
-                self._mark_handed(
-                    handed, scope, "traced by Keras as the function of a `Lambda` layer"
-                )
+                text = "traced by Keras as the function of a `Lambda` layer"
+                traced(argument(call, 0, "function"), scope, text)
             elif qualname == VECTORIZED_MAP:
-                handed = argument(call, 0, "fn")
-                self._mark_handed(handed, scope, "traced by tf.vectorized_map")
-            elif (
-                isinstance(call.func, cst.Attribute)
-                and call.func.attr.value == "compile"
-                and (qualname is None or qualname.startswith("keras."))
-                and not _runs_eagerly(call)
-            ):
+                traced(argument(call, 0, "fn"), scope, "traced by tf.vectorized_map")
+            elif _is_keras_compile(call, qualname):
+                keywords = keyword_arguments(call)
                 for keyword, (position, role) in COMPILE_FUNCTIONS.items():
-                    given = argument(call, position if position is not None else 10**6, keyword)
-                    text = f"traced by Keras `fit` as {role} given to `compile`"
-                    self._mark_handed(given, scope, text)
-
-    def _mark_handed(self, handed: cst.BaseExpression | None, scope: Scope, text: str) -> None:
-        if handed is None:
-            return
-        for function in self.handed_functions(handed, scope):
-            self._mark(function, GraphReason(text, autograph=False))
+                    given = keywords.get(keyword)
+                    if given is None and position is not None:
+                        given = argument(call, position, keyword)
+                    traced(given, scope, f"traced by Keras `fit` as {role} given to `compile`")
+        return found
 
     def handed_functions(
         self, value: cst.BaseExpression, scope: Scope, depth: int = 4
@@ -427,10 +429,15 @@ def _traced_methods(info: ClassInfo) -> frozenset[str]:
     return TRACED_METHODS[info.kind] if info.kind is not None else frozenset()
 
 
-def _runs_eagerly(call: cst.Call) -> bool:
-    """`compile(..., run_eagerly=True)`: fit then runs the step, losses included, eagerly."""
-    flag = argument(call, 10**6, "run_eagerly")
-    return isinstance(flag, cst.Name) and flag.value == "True"
+def _is_keras_compile(call: cst.Call, qualname: str | None) -> bool:
+    """`model.compile(...)` (not `re.compile`), unless `run_eagerly=True`: fit then runs the
+    step, losses included, eagerly."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile"):
+        return False
+    if qualname is not None and not qualname.startswith("keras."):
+        return False
+    flag = keyword_arguments(call).get("run_eagerly")
+    return not (isinstance(flag, cst.Name) and flag.value == "True")
 
 
 def _is_strategy_run(call: cst.Call) -> bool:

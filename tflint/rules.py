@@ -152,6 +152,16 @@ _RULES = (
         "`raise` under an `if` on a tensor raises while tracing, for every input.",
     ),
     Rule(
+        "TF501",
+        "tensor-control-flow-without-autograph",
+        "Python `if`/`while`/`for` on tensors fails where AutoGraph does not convert the code.",
+    ),
+    Rule(
+        "TF502",
+        "branch-only-variable",
+        "A name set in one branch of a tensor `if` and read after it fails under AutoGraph.",
+    ),
+    Rule(
         "TF503",
         "tensor-break-in-python-loop",
         "`break`/`return` on a tensor condition cannot stop a Python `for` loop in a tf.function.",

@@ -1,5 +1,6 @@
 """All checks; adding a rule family is one module and one line here."""
 
+from tflint.checks.autograph import BranchOnlyVariableCheck, ControlFlowWithoutAutographCheck
 from tflint.checks.base import Check
 from tflint.checks.conversions import BatchDimensionCheck, ConversionCheck, IdentityTestCheck
 from tflint.checks.errors import (
@@ -45,5 +46,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     RunEagerlyCheck,
     DiscardedTensorArrayCheck,
     RaiseInTensorBranchCheck,
+    ControlFlowWithoutAutographCheck,
+    BranchOnlyVariableCheck,
     TensorBreakCheck,
 )

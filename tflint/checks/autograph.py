@@ -211,7 +211,7 @@ class BranchOnlyVariableCheck(Check):
         if _terminates(body) or _terminates(other):
             return
         in_body, in_other = _bound_in(body), _bound_in(other)
-        before = _bound_before(function, node)
+        before = _bound_before(function, _exclusive(ctx))
         following = list(_following(ctx))
         for name, missing in [
             *((n, "else") for n in sorted(in_body - in_other)),
@@ -265,10 +265,27 @@ def _bound_in(statements: Sequence[cst.CSTNode]) -> set[str]:
     return collector.names
 
 
-def _bound_before(function: FunctionNode, stop: cst.If) -> set[str]:
-    """Parameters, and names bound anywhere in the function outside the `if` itself (before
-    it, or after it where a loop's next turn may see them), or declared global/nonlocal."""
-    collector = _Bindings(skip=stop)
+def _exclusive(ctx: FileContext) -> list[cst.CSTNode]:
+    """The current `if`, and the branches of enclosing `if`s that exclude it (the main branch
+    of the `if` an `elif` continues): names bound there never reach it."""
+    ancestors = ctx.ancestors
+    found: list[cst.CSTNode] = [ancestors[-1]]
+    for index in range(len(ancestors) - 2, -1, -1):
+        node, child = ancestors[index], ancestors[index + 1]
+        if isinstance(node, cst.FunctionDef | cst.Lambda):
+            break
+        if isinstance(node, cst.If):
+            other = node.body if child is node.orelse else node.orelse
+            if other is not None:
+                found.append(other)
+    return found
+
+
+def _bound_before(function: FunctionNode, skip: list[cst.CSTNode]) -> set[str]:
+    """Parameters, and names bound anywhere in the function outside the `if` and the branches
+    that exclude it (before it, or after it where a loop's next turn may see them), or
+    declared global/nonlocal."""
+    collector = _Bindings(skip)
     walk(function.body, collector)
     return collector.names | _parameters(function)
 
@@ -276,12 +293,14 @@ def _bound_before(function: FunctionNode, stop: cst.If) -> set[str]:
 class _Bindings(cst.CSTVisitor):
     """Names bound in a subtree (not in nested functions, classes or lambdas)."""
 
-    def __init__(self, skip: cst.CSTNode | None = None) -> None:
+    def __init__(self, skip: Sequence[cst.CSTNode] = ()) -> None:
         self.names: set[str] = set()
         self.skip = skip
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if node is self.skip or isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+        if any(node is s for s in self.skip) or isinstance(
+            node, cst.FunctionDef | cst.ClassDef | cst.Lambda
+        ):
             return False
         return super().on_visit(node)
 

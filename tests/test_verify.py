@@ -49,6 +49,8 @@ TIER1 = (
     "TF407",
     "TF408",
     "TF409",
+    "TF501",
+    "TF502",
     "TF503",
 )
 EXAMPLES = [code for code in TIER1 if (ROOT / "rules" / code / "bad.py").is_file()]

@@ -57,6 +57,8 @@ EXPECTED_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
     "TF301": ((ValueError,), r"singleton|non-first call|created on the first call"),
     "TF302": ((ValueError,), r"add new elements of state|already built|singleton|lifted"),
     "TF405": ((TypeError,), r"as a Python `bool`"),  # OperatorNotAllowedInGraphError
+    "TF501": ((TypeError,), r"as a Python `?bool`? is not allowed|Iterating over a symbolic"),
+    "TF502": ((ValueError,), r"must also be initialized in the (else|main) branch"),
 }
 # Graph-only errors that outer-state mutation causes wherever TensorFlow notices it.
 _LEAKED = r"should not modify its Python input arguments|out of scope|InaccessibleTensorError"

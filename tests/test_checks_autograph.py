@@ -26,7 +26,7 @@ def found(source: str) -> list[tuple[int, int, str]]:
 LAYER = """\
 import keras
 import tensorflow as tf
-
+from helpers import is_wide
 
 class Block(keras.layers.Layer):
     def call(self, inputs, training=None):
@@ -77,6 +77,7 @@ def test_if_on_a_tensor_in_a_layer_call() -> None:
     [
         ("while tf.reduce_max(inputs) > 1.0:", "    inputs = inputs / 2.0"),
         ("peak = tf.reduce_max(inputs)", "while peak > 1.0:", "    peak = peak / 2.0"),
+        ("step = 0", "while step < tf.shape(inputs)[0]:", "    step = step + 1"),
     ],
 )
 def test_while_on_a_tensor(lines: tuple[str, ...]) -> None:
@@ -107,6 +108,7 @@ def test_conditional_expression_and_for_over_tf_range() -> None:
         "tf.reduce_sum(inputs) > 0 and training",
         "tf.shape(inputs)[0] > 1",
         "keras.ops.all(inputs > 0)",
+        "(tf.reduce_max(inputs) - 1.0)[0] > 0",
     ],
 )
 def test_spellings_of_a_tensor_condition(test: str) -> None:
@@ -190,6 +192,11 @@ def test_autograph_false_tf_function() -> None:
         ("if inputs[0] > 0:", "    inputs = inputs + 0.0"),
         ("for part in tf.unstack(inputs):", "    inputs = inputs + 0.0"),
         ("if isinstance(inputs, list):", "    inputs = inputs[0]"),
+        # Keras 3's ops.ndim is the static rank, a Python int (None when unknown)
+        ("rank = keras.ops.ndim(inputs)", "if rank > 1:", "    inputs = inputs + 0.0"),
+        # a local helper's result may be a Python bool (one judging static shapes)
+        ("wide = is_wide(inputs)", "if wide:", "    inputs = inputs + 0.0"),
+        ("total = 0", "for part in self.parts:", "    total = total + 1", "if total > 1:", "    pass"),
     ],
 )
 def test_python_values_in_a_layer_stay_quiet(lines: tuple[str, ...]) -> None:

@@ -16,17 +16,21 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from tflint.checks.base import Check, FileContext
+from tflint.checks.base import Check, FileContext, collect_assignments
 from tflint.context import FunctionNode
 from tflint.names import target_names
 from tflint.traverse import walk
 
 # Comparison operators whose result is a Python bool whatever the operands.
 _PYTHON_COMPARISONS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
-# TensorFlow calls, in the tensor namespaces, that answer a Python bool about their argument.
-_PYTHON_PREDICATES = frozenset(
-    {"tensorflow.is_tensor", "keras.ops.is_tensor", "tensorflow.executing_eagerly"}
-)
+# TensorFlow / Keras calls that answer a Python value: a bool about their argument, or its
+# static rank / shape (Keras 3's `ops.ndim` is `x.shape.rank`, `ops.shape` a tuple).
+_PYTHON_VALUED = frozenset(
+    {
+        "tensorflow.is_tensor", "keras.ops.is_tensor", "tensorflow.executing_eagerly",
+        "keras.ops.ndim", "keras.ops.shape", "tensorflow.get_static_value",
+    }
+)  # fmt: skip
 _BOOL_ERROR = "Using a symbolic tf.Tensor as a Python bool is not allowed"
 _ITERATION_ERROR = "Iterating over a symbolic tf.Tensor is not allowed"
 # Modules that make `call` Keras 2 code, which Keras 2 itself converts with AutoGraph.
@@ -52,15 +56,46 @@ def tensor_condition(test: cst.BaseExpression, ctx: FileContext) -> bool:
     return _evident_tensor(test, ctx)
 
 
-def _evident_tensor(node: cst.BaseExpression, ctx: FileContext) -> bool:
-    if isinstance(node, cst.Call) and ctx.qualname(node.func) in _PYTHON_PREDICATES:
+def _evident_tensor(
+    node: cst.BaseExpression, ctx: FileContext, seen: frozenset[str] = frozenset()
+) -> bool:
+    """A TensorFlow / `keras.ops` op's result, a part of one, arithmetic on one, or a local
+    name every assignment of which is one. Parameters, local helpers' results and attributes
+    are no evidence (a helper may return a Python bool, `x.shape` is static)."""
+    if isinstance(node, cst.Call):
+        qualname = ctx.qualname(node.func) or ""
+        return (
+            qualname.startswith(("tensorflow.", "keras.ops."))
+            and qualname not in _PYTHON_VALUED
+            and ctx.is_tensor(node)
+        )
+    if isinstance(node, cst.Subscript):
+        return _evident_tensor(node.value, ctx, seen)
+    if isinstance(node, cst.BinaryOperation):
+        return _evident_tensor(node.left, ctx, seen) or _evident_tensor(node.right, ctx, seen)
+    if isinstance(node, cst.UnaryOperation):
+        return _evident_tensor(node.expression, ctx, seen)
+    if isinstance(node, cst.Name) and node.value not in seen:
+        return _tensor_name(node.value, ctx, seen | {node.value})
+    return False
+
+
+def _tensor_name(name: str, ctx: FileContext, seen: frozenset[str]) -> bool:
+    """Whether a local name holds a tensor: some assignment gives it an op's result and every
+    other one a number or that (`total = total + 1` keeps what it had)."""
+    function = ctx.function
+    if function is None or name in _parameters(function):
         return False
-    root = node
-    while isinstance(root, cst.Subscript | cst.Attribute):
-        root = root.value
-    if isinstance(root, cst.Name) and root.value in _parameters(ctx.function):
-        return False
-    return ctx.is_tensor(node)
+    values = [v for targets, v in collect_assignments(function) if name in targets]
+    values = [v for v in values if not _reads(v, name)]
+    tensors = [v for v in values if _evident_tensor(v, ctx, seen)]
+    return bool(tensors) and all(v in tensors or isinstance(v, cst.BaseNumber) for v in values)
+
+
+def _reads(value: cst.BaseExpression, name: str) -> bool:
+    reads = _Reads(name)
+    walk(value, reads)
+    return reads.found
 
 
 def _parameters(function: FunctionNode | None) -> set[str]:

@@ -4,6 +4,8 @@ also run with real TensorFlow to hold the messages' claims to what TF 2.21 / Ker
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import keras
 import numpy as np
 import pytest
@@ -196,7 +198,13 @@ def test_autograph_false_tf_function() -> None:
         ("rank = keras.ops.ndim(inputs)", "if rank > 1:", "    inputs = inputs + 0.0"),
         # a local helper's result may be a Python bool (one judging static shapes)
         ("wide = is_wide(inputs)", "if wide:", "    inputs = inputs + 0.0"),
-        ("total = 0", "for part in self.parts:", "    total = total + 1", "if total > 1:", "    pass"),
+        (
+            "total = 0",
+            "for part in self.parts:",
+            "    total = total + 1",
+            "if total > 1:",
+            "    pass",
+        ),
     ],
 )
 def test_python_values_in_a_layer_stay_quiet(lines: tuple[str, ...]) -> None:
@@ -246,10 +254,10 @@ def test_keras_2_converts_call_itself(imports: str) -> None:
     assert [d.location.row for d in lint(source)] == [source.count("\n") - 2]
 
 
-def _raised(function, *args) -> str:  # type: ignore[no-untyped-def]
+def _raised(function: Callable[..., object], *args: object) -> str:
     try:
         function(*args)
-    except Exception as error:  # noqa: BLE001 - the test reads what was raised
+    except Exception as error:
         return f"{type(error).__name__}: {error}"
     return "nothing"
 
@@ -333,7 +341,6 @@ def test_claim_branch_only_variable_error_text() -> None:
     def f(x):
         if tf.reduce_sum(x) > 0:
             y = x * 2.0
-        return y  # noqa: F821 - the point of the test
+        return y
 
     assert "'y' must also be initialized in the else branch" in _raised(f, tf.ones(2))
-

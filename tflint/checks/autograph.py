@@ -89,7 +89,9 @@ def _tensor_name(name: str, ctx: FileContext, seen: frozenset[str]) -> bool:
     values = [v for targets, v in collect_assignments(function) if name in targets]
     values = [v for v in values if not _reads(v, name)]
     tensors = [v for v in values if _evident_tensor(v, ctx, seen)]
-    return bool(tensors) and all(v in tensors or isinstance(v, cst.BaseNumber) for v in values)
+    return bool(tensors) and all(
+        any(v is t for t in tensors) or isinstance(v, cst.BaseNumber) for v in values
+    )
 
 
 def _reads(value: cst.BaseExpression, name: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from tflint.checks.base import Check, FileContext, collect_assignments
-from tflint.context import FunctionNode
+from tflint.graph import FunctionNode
 from tflint.names import target_names
 from tflint.traverse import walk
 

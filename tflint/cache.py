@@ -23,7 +23,9 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import astuple
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 from tflint import __version__
 from tflint.diagnostics import Diagnostic
 from tflint.files import write_atomically
+from tflint.project.summary import ModuleSummary, Reason
 from tflint.rules import RULES
 
 _CACHEDIR_TAG = (
@@ -86,14 +89,61 @@ class LintCache:
         self.directory = directory
         self._prepared = False
 
-    def key(self, filename: str, source: bytes, enabled: frozenset[str]) -> str:
+    def key(
+        self,
+        filename: str,
+        source: bytes,
+        enabled: frozenset[str],
+        roots: Mapping[str, Reason] | None = None,
+    ) -> str:
+        """A result's key: also the functions other modules make graph code in the file (with
+        their reasons, which messages quote), so that a change elsewhere that changes them
+        re-judges the file, and any other change does not."""
         parts = [
             build_fingerprint(),
             filename,
             sorted(enabled),
             hashlib.sha256(source).hexdigest(),
+            sorted((name, astuple(reason)) for name, reason in (roots or {}).items()),
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def summary_key(self, filename: str, source: bytes, enabled: frozenset[str]) -> str:
+        """A summary's key: the content (and how it is read: a notebook or not), not the name."""
+        parts = [
+            "summary",
+            build_fingerprint(),
+            filename.endswith(".ipynb"),
+            sorted(enabled),
+            hashlib.sha256(source).hexdigest(),
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def get_summary(self, key: str) -> ModuleSummary | None:
+        try:
+            data = json.loads(self._entry(key).read_bytes())
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            return ModuleSummary.from_json(data["summary"])
+        except _DAMAGED:
+            return None
+
+    def put_summary(self, key: str, summary: ModuleSummary) -> None:
+        self._write(key, {"key": key, "summary": summary.to_json()})
+
+    def roots_hint(self, filename: str) -> dict[str, Reason]:
+        """The external roots the file got in the last run (a guess that saves analysing it
+        twice when it changed: once to summarise it, once with its roots)."""
+        key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
+        try:
+            data = json.loads(self._entry(key).read_bytes())
+            return {str(k): Reason(str(t), bool(a), bool(c)) for k, (t, a, c) in data.items()}
+        except _DAMAGED:
+            return {}
+
+    def put_roots_hint(self, filename: str, roots: Mapping[str, Reason]) -> None:
+        key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
+        self._write(key, {k: list(astuple(r)) for k, r in roots.items()})
 
     def _entry(self, key: str) -> Path:
         return self.directory / "entries" / key[:2] / f"{key[2:]}.json"
@@ -112,7 +162,9 @@ class LintCache:
             return None
 
     def put(self, key: str, diagnostics: tuple[Diagnostic, ...]) -> None:
-        data = {"key": key, "diagnostics": [d.to_dict() for d in diagnostics]}
+        self._write(key, {"key": key, "diagnostics": [d.to_dict() for d in diagnostics]})
+
+    def _write(self, key: str, data: Any) -> None:
         with suppress(OSError):
             self._prepare()
             entry = self._entry(key)

@@ -30,6 +30,7 @@ from tflint.graph import GraphContext
 from tflint.names import ImportMap
 from tflint.piecewise import parse_in_pieces, statement_starts
 from tflint.prescan import may_have_findings
+from tflint.project import hooks
 from tflint.suppress import apply_suppressions
 from tflint.traverse import walk
 from tflint.walker import Walker
@@ -91,7 +92,7 @@ def python_tree(source: bytes) -> ast.Module | SyntaxProblem:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
-            return ast.parse(source)
+            return hooks.parsed(ast.parse(source))
     except SyntaxError as error:  # an encoding problem says offset -1: columns start at 1
         return SyntaxProblem(error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1))
     except ValueError as error:  # e.g. NUL bytes
@@ -167,7 +168,11 @@ def analyze(module: cst.Module, filename: str, enabled: frozenset[str]) -> list[
     checks = _checks_for(enabled)
     if not checks:
         return []
-    graph = GraphContext(module, ImportMap.from_module(module))
+    imports = ImportMap.from_module(module)
+    roots = hooks.external_roots()
+    graph = GraphContext(module, imports, roots)
+    if hooks.capturing():  # the module's own graph code, without other modules' roots
+        hooks.built(GraphContext(module, imports) if roots else graph)
     ctx = FileContext(filename, graph, enabled, is_test_file(filename))
     walk(module, Walker(ctx, checks))
     if not ctx.reports:
@@ -266,7 +271,8 @@ def lint_source(
     checked = check_decodable(filename, source)
     if isinstance(checked, Unreadable):
         return [unreadable_diagnostic(checked)] if "TF002" in enabled else []
-    if gate and not may_have_findings(source):
+    # A file other modules make graph code in is analysed whatever the pre-scan says.
+    if gate and not hooks.external_roots() and not may_have_findings(source):
         if "TF001" not in enabled or _compiles(source):
             return []
         problem = parse(source)

@@ -14,12 +14,19 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tflint.cache import LintCache, project_cache_directory
 from tflint.config import ConfigTree, Settings
 from tflint.diagnostics import Diagnostic, FileFix, FileResult, FixMode, is_applicable
 from tflint.files import Unreadable, discover, read_source, unreadable_diagnostic
 from tflint.parallel import map_unordered
+from tflint.project.link import Linker
+from tflint.project.modules import ProjectModules
+from tflint.project.summary import ModuleSummary, Reason
+
+if TYPE_CHECKING:
+    from tflint.work import Outcome
 
 # Below this many files to lint, starting the pool (a forkserver that imports tflint, then the
 # workers) costs more than it saves.
@@ -41,6 +48,7 @@ class RunResult:
     file_errors: list[tuple[str, str]] = field(default_factory=list)  # e.g. read-only with --fix
     not_analysed: list[tuple[str, str]] = field(default_factory=list)  # (filename, why)
     fixed_source: bytes | None = None  # `-` with --fix: the source to print, fixed or as it was
+    linted: list[str] = field(default_factory=list)  # files analysed, not answered by the cache
 
     def add(self, outcome: FileResult | FileFix) -> None:
         if isinstance(outcome, FileFix):
@@ -73,12 +81,25 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Job:
-    """One file's work, sent to a worker process."""
+    """One file's work, sent to a worker process: with the functions other modules make
+    graph code in it (`roots`), and whether to summarise it for the link step."""
 
     filename: str
     source: bytes
     enabled: frozenset[str]
     fix: FixMode | None
+    roots: tuple[tuple[str, Reason], ...] = ()
+    summarize: bool = False
+
+
+@dataclass
+class _File:
+    filename: str
+    source: bytes
+    enabled: frozenset[str]
+    summary: ModuleSummary | None = None
+    hint: dict[str, Reason] = field(default_factory=dict)  # the roots it was linted with
+    first: FileResult | FileFix | None = None  # linted while summarising it
 
 
 def lint_paths(
@@ -93,13 +114,16 @@ def lint_paths(
     configuration (`settings`: a ConfigTree; plain Settings apply to every file). `jobs` is the
     number of worker processes (None: one per CPU; 1: this process, and one watched worker for
     files of WATCHED_FILE_BYTES or more). A broken configuration met on the way raises
-    ConfigError before any file is linted or fixed."""
+    ConfigError before any file is linted or fixed.
+
+    Whole-project analysis: every file is summarised (from the cache, or while it is linted),
+    the link step finds the functions other modules make graph code, and a file that gets
+    such roots is judged with them; its result is cached under its content and its roots."""
     paths = list(paths)
     config = settings if isinstance(settings, ConfigTree) else ConfigTree(fixed=settings)
     cache = _open_cache(config, paths) if use_cache else None
     run = RunResult()
-    keys: dict[str, str] = {}
-    todo: list[Job] = []
+    files: list[_File] = []
     for item in discover(paths, config):
         source = item if isinstance(item, Unreadable) else read_source(item)
         filename = str(item.path) if isinstance(item, Unreadable) else str(item)
@@ -107,19 +131,65 @@ def lint_paths(
         if isinstance(source, Unreadable):
             run.add(FileResult(filename, _unreadable(source, enabled)))
             continue
+        files.append(_File(filename, source, enabled))
+    _summarise(files, cache, jobs, run)
+    modules = ProjectModules([f.filename for f in files], paths)
+    summaries = {f.filename: f.summary for f in files if f.summary is not None}
+    external = Linker(summaries, modules).external_roots()
+    todo: list[Job] = []
+    keys: dict[str, str] = {}
+    for file in files:
+        roots = external.get(file.filename, {})
         if cache is not None:
-            keys[filename] = cache.key(filename, source, enabled)
-            cached = cache.get(keys[filename], filename)
+            keys[file.filename] = cache.key(file.filename, file.source, file.enabled, roots)
+            if roots != file.hint:
+                cache.put_roots_hint(file.filename, roots)
+            cached = cache.get(keys[file.filename], file.filename)
             if cached is not None and not _needs_fixing(cached, fix):
-                run.add(FileResult(filename, cached))
+                run.add(FileResult(file.filename, cached))
                 continue
-        todo.append(Job(filename, source, enabled, fix))
+        if file.first is not None and roots == file.hint and fix is None:
+            _finish(run, cache, keys.get(file.filename), file.first)
+            continue
+        todo.append(Job(file.filename, file.source, file.enabled, fix, tuple(roots.items())))
     for job, outcome in _run_jobs(todo, jobs):
-        run.add(outcome)
-        if cache is not None and _cacheable(outcome):
-            result = outcome.result if isinstance(outcome, FileFix) else outcome
-            cache.put(keys[job.filename], result.diagnostics)
+        run.linted.append(job.filename)
+        _finish(run, cache, keys.get(job.filename), outcome.result)
     return run.finish()
+
+
+def _summarise(
+    files: list[_File], cache: LintCache | None, jobs: int | None, run: RunResult
+) -> None:
+    """Every file's summary: from the cache, or by linting it (with the roots it got last
+    time, usually still right) and summarising it in the same worker."""
+    keys: dict[str, str] = {}
+    todo: list[Job] = []
+    by_name = {file.filename: file for file in files}
+    for file in files:
+        if cache is not None:
+            keys[file.filename] = cache.summary_key(file.filename, file.source, file.enabled)
+            file.summary = cache.get_summary(keys[file.filename])
+            if file.summary is not None:
+                continue
+            file.hint = cache.roots_hint(file.filename)
+        job = Job(file.filename, file.source, file.enabled, None, tuple(file.hint.items()), True)
+        todo.append(job)
+    for job, outcome in _run_jobs(todo, jobs):
+        run.linted.append(job.filename)
+        file = by_name[job.filename]
+        file.first, file.summary = outcome.result, outcome.summary
+        if cache is not None and outcome.summary is not None and _cacheable(outcome.result):
+            cache.put_summary(keys[job.filename], outcome.summary)
+
+
+def _finish(
+    run: RunResult, cache: LintCache | None, key: str | None, outcome: FileResult | FileFix
+) -> None:
+    run.add(outcome)
+    if cache is not None and key is not None and _cacheable(outcome):
+        result = outcome.result if isinstance(outcome, FileFix) else outcome
+        cache.put(key, result.diagnostics)
 
 
 def _open_cache(config: ConfigTree, paths: list[Path]) -> LintCache | None:
@@ -150,12 +220,18 @@ def _cacheable(outcome: FileResult | FileFix) -> bool:
     return outcome.internal_error is None and outcome.not_analysed is None and not outcome.notes
 
 
-def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, FileResult | FileFix]]:
+def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, Outcome]]:
     if not todo:
         return ()
     # LibCST and the checks: not for a warm run
-    from tflint.work import WORKER_MEMORY_MB, crashed, run_job, too_complex
+    from tflint.work import (
+        WORKER_MEMORY_MB,
+        crashed_outcome,
+        run_project_job,
+        too_complex_outcome,
+    )
 
+    run_job, crashed, too_complex = run_project_job, crashed_outcome, too_complex_outcome
     workers = jobs if jobs is not None else os.cpu_count() or 1
     if workers > 1 and len(todo) >= MIN_FILES_FOR_POOL:
         return map_unordered(run_job, todo, workers, crashed, too_complex, WORKER_MEMORY_MB)

@@ -6,13 +6,26 @@ file is not answered by the cache.
 
 from __future__ import annotations
 
+import ast
+import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tflint.diagnostics import FileFix, FileResult
 from tflint.engine import lint_bytes, lint_source
 from tflint.files import Unreadable, unreadable_diagnostic
 from tflint.fixes import fix_file, fix_source
-from tflint.notebooks import fix_notebook, is_notebook, lint_notebook, lint_notebook_file
+from tflint.notebooks import (
+    fix_notebook,
+    is_notebook,
+    lint_notebook,
+    lint_notebook_file,
+    parse_notebook,
+    python_source,
+)
+from tflint.project import hooks
+from tflint.project.own_graph import graph_reasons, graph_roots
+from tflint.project.summary import ModuleSummary, summarize
 
 if TYPE_CHECKING:
     from tflint.runner import Job
@@ -31,8 +44,64 @@ def run_job(job: Job) -> FileResult | FileFix:
     return fix_file(job.source, job.filename, job.enabled, job.fix, fixer, lint)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A file's result and, when asked for, its summary for the whole-project link step."""
+
+    result: FileResult | FileFix
+    summary: ModuleSummary | None = None
+
+
+def run_project_job(job: Job) -> Outcome:
+    """run_job with the external roots the link step gave the file, summarising it when asked
+    (from the stdlib tree and the graph map the analysis built anyway, where it built them)."""
+    with hooks.analysing(graph_reasons(dict(job.roots))) as capture:
+        result = run_job(job)
+        if not job.summarize:
+            return Outcome(result)
+        # The first of each: the file as read (--fix analyses its fixed text again later).
+        graph = capture.graphs[0] if capture.graphs else None
+        tree = capture.trees[0] if capture.trees else None
+    return Outcome(result, summarize(tree or _tree(job), graph_roots(graph), _cells(job)))
+
+
+def _tree(job: Job) -> ast.Module | None:
+    """The stdlib tree of the file's Python (a notebook's joined cells), or None."""
+    source: bytes | str = job.source
+    if is_notebook(job.filename):
+        notebook = parse_notebook(job.source)
+        if isinstance(notebook, str):
+            return None
+        source = python_source(notebook).code
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _cells(job: Job) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A notebook's first joined-source row and number per cell (for `cell 3:4` in reasons)."""
+    if not is_notebook(job.filename):
+        return (), ()
+    notebook = parse_notebook(job.source)
+    if isinstance(notebook, str):
+        return (), ()
+    cells = python_source(notebook).cells
+    return cells.first_rows, cells.numbers
+
+
 def crashed(job: Job) -> FileResult:
     return FileResult(job.filename, internal_error="the worker process linting this file crashed")
+
+
+def crashed_outcome(job: Job) -> Outcome:
+    return Outcome(crashed(job))
+
+
+def too_complex_outcome(job: Job) -> Outcome:
+    return Outcome(too_complex(job))
 
 
 # A worker holding more than this is killed and its file reported as TF002. Linting all of

@@ -1,0 +1,191 @@
+"""The link step: a fixpoint over every file's summary that finds the functions other modules
+make graph code, each with a reason naming the path ("called from `train_step` (decorated
+with @tf.function) in `train.py:40`").
+
+Graph code spreads along references: a graph function's call of an imported function, of an
+imported class (its `__init__`), of a method of an instance of an imported class, of a
+`self.<attr>` sub-layer built from an imported class (its `__call__`, or Keras' `call`); and a
+function decorated with a project-local tf.function wrapper is a root. Same-module steps are
+followed too (so a helper's helper in a third module is found), but only functions of other
+modules become external roots: a module's own calls are its GraphContext's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tflint.project.modules import ProjectModules
+from tflint.project.summary import CALL, ModuleSummary, Reason, Ref
+
+MAX_ALIAS_HOPS = 8  # re-exports followed through `__init__.py`s (and cycles cut)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a name reaches: a function or a class of a project file, or a module."""
+
+    filename: str
+    kind: str  # "function" | "class" | "module"
+    qualname: str = ""
+
+
+class Linker:
+    def __init__(self, summaries: Mapping[str, ModuleSummary], modules: ProjectModules) -> None:
+        self.summaries = summaries
+        self.modules = modules
+
+    # -- resolution --------------------------------------------------------------------------
+
+    def resolve(self, filename: str, name: str, path: tuple[str, ...]) -> Target | None:
+        """What `name.path...` means in `filename`'s module scope."""
+        target = self._name(filename, name, 0)
+        for attribute in path:
+            if target is None:
+                return None
+            target = self._member(target, attribute, 0)
+        return target
+
+    def _name(self, filename: str, name: str, hops: int) -> Target | None:
+        summary = self.summaries.get(filename)
+        if summary is None or hops > MAX_ALIAS_HOPS:
+            return None
+        if name in summary.functions:
+            return Target(filename, "function", name)
+        if name in summary.classes:
+            return Target(filename, "class", name)
+        entry = summary.imports.get(name)
+        if entry is None:
+            return None
+        if entry.name is None:  # `import a.b` binds `a`; `import a.b as c` binds c to a.b
+            found = self.modules.resolve(filename, entry.level, entry.module)
+            return None if found is None else Target(found, "module")
+        dotted = f"{entry.module}.{entry.name}" if entry.module else entry.name
+        submodule = self.modules.resolve(filename, entry.level, dotted)
+        if submodule is not None:
+            return Target(submodule, "module")
+        package = self.modules.resolve(filename, entry.level, entry.module)
+        if package is None:
+            return None
+        return self._member(Target(package, "module"), entry.name, hops + 1)
+
+    def _member(self, target: Target, attribute: str, hops: int) -> Target | None:
+        if target.kind == "class":
+            return Target(target.filename, "function", f"{target.qualname}.{attribute}")
+        if target.kind != "module":
+            return None
+        found = self._name(target.filename, attribute, hops + 1)
+        if found is not None:
+            return found
+        if target.filename.endswith("__init__.py"):
+            submodule = self.modules.module_file(
+                self.modules.package_of(target.filename), attribute
+            )
+            if submodule is not None:
+                return Target(submodule, "module")
+        return None
+
+    def method(self, cls: Target, name: str, hops: int = 0) -> tuple[str, str] | None:
+        """(file, `Class.method`) defining `name` for instances of `cls`, through its project
+        bases (other modules' included)."""
+        summary = self.summaries.get(cls.filename)
+        if summary is None or hops > MAX_ALIAS_HOPS:
+            return None
+        qualname = f"{cls.qualname}.{name}"
+        if qualname in summary.functions:
+            return cls.filename, qualname
+        for base_name, path in summary.classes.get(cls.qualname, ()):
+            base = self.resolve(cls.filename, base_name, path)
+            if base is not None and base.kind == "class" and base != cls:
+                found = self.method(base, name, hops + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def callee(self, filename: str, ref: Ref) -> tuple[str, str] | None:
+        """The function a reference runs: (file, qualname), or None."""
+        target = self.resolve(filename, ref.name, ref.path)
+        if target is None:
+            return None
+        if target.kind == "function" and ref.member is None:
+            found: tuple[str, str] | None = (target.filename, target.qualname)
+            summary = self.summaries[target.filename]
+            if target.qualname not in summary.functions:  # `Class.attr` that is no method
+                return None
+            return found
+        if target.kind != "class":
+            return None
+        if ref.member is None:
+            return self.method(target, "__init__")
+        if ref.member == CALL:
+            return self.method(target, CALL) or self.method(target, "call")
+        return self.method(target, ref.member)
+
+    # -- the fixpoint ------------------------------------------------------------------------
+
+    def external_roots(self) -> dict[str, dict[str, Reason]]:
+        """Per file: the functions other modules make graph code, with the reason."""
+        graph: dict[tuple[str, str], Reason] = {}
+        for filename, summary in self.summaries.items():
+            for qualname in summary.graph:
+                reason = summary.reason(qualname)
+                assert reason is not None
+                graph[(filename, qualname)] = reason
+        external: dict[str, dict[str, Reason]] = {}
+
+        def mark(where: tuple[str, str], reason: Reason) -> None:
+            if where in graph or where[1] in self.summaries[where[0]].exempt:
+                return
+            graph[where] = reason
+            external.setdefault(where[0], {})[where[1]] = reason
+            pending.append(where)
+
+        pending = list(graph)
+        for filename, summary in self.summaries.items():  # project-local tf.function wrappers
+            for qualname, entry in summary.functions.items():
+                for ref in entry.refs:
+                    if ref.decorator:
+                        wrapper = self._wrapper(filename, ref)
+                        if wrapper is not None:
+                            mark((filename, qualname), wrapper)
+        while pending:
+            filename, qualname = pending.pop()
+            summary = self.summaries[filename]
+            found = summary.functions.get(qualname)
+            if found is None:
+                continue
+            reason = graph[(filename, qualname)]
+            for ref in found.refs:
+                if ref.decorator:
+                    continue
+                callee = self.callee(filename, ref)
+                if callee is None or callee == (filename, qualname):
+                    continue
+                if callee[0] == filename:  # followed, but the module's own analysis marks it
+                    if callee not in graph and callee[1] not in summary.exempt:
+                        graph[callee] = Reason(
+                            f"called from graph code `{qualname}`",
+                            reason.autograph,
+                            reason.converts_print,
+                        )
+                        pending.append(callee)
+                    continue
+                text = (
+                    f"called from `{qualname}` ({reason.text}) in "
+                    f"`{self.modules.display(filename)}:{summary.where(ref.row)}`"
+                )
+                mark(callee, Reason(text, reason.autograph, reason.converts_print))
+        return external
+
+    def _wrapper(self, filename: str, ref: Ref) -> Reason | None:
+        target = self.resolve(filename, ref.name, ref.path)
+        if target is None or target.kind != "function" or target.filename == filename:
+            return None
+        summary = self.summaries[target.filename]
+        if target.qualname not in summary.wrappers:
+            return None
+        where = summary.functions[target.qualname].row
+        return Reason(
+            f"decorated with @{ref.name}{''.join('.' + p for p in ref.path)}, which wraps it "
+            f"in tf.function (`{self.modules.display(target.filename)}:{where}`)"
+        )

@@ -1,0 +1,86 @@
+"""Which project file an import means, as Python would find it.
+
+A file's module name follows its packages (directories with `__init__.py`, on disk); its
+search path is where Python would look when the project runs: the directory above its top
+package (a script's own directory), then each directory above that up to the roots the run was
+given (and the working directory), each also with a `src/` below it (src layouts). Relative
+imports go up from the file's own package. Only files of this run are candidates: everything
+else (third-party and standard-library modules) stays opaque. A notebook is a top-level script:
+it imports its siblings and nothing imports it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+PACKAGE_INIT = "__init__.py"
+
+
+class ProjectModules:
+    """The run's files and how imports resolve among them."""
+
+    def __init__(self, files: list[str], roots: list[Path]) -> None:
+        self.files = files
+        self._by_path: dict[Path, str] = {Path(f).absolute(): f for f in files}
+        self._roots = [(r if r.is_dir() else r.parent).absolute() for r in [*roots, Path.cwd()]]
+
+    def module_file(self, directory: Path, dotted: str) -> str | None:
+        """The run's file for module `dotted` under `directory` (a module or a package)."""
+        base = directory.joinpath(*dotted.split(".")) if dotted else directory
+        for candidate in (base.with_name(base.name + ".py"), base / PACKAGE_INIT):
+            found = self._by_path.get(candidate)
+            if found is not None:
+                return found
+        return None
+
+    def package_of(self, filename: str) -> Path:
+        """The directory of the file's own package (where `.` points)."""
+        return Path(filename).absolute().parent
+
+    def top_of(self, filename: str) -> Path:
+        """The directory above the file's top package (or the file's directory)."""
+        directory = Path(filename).absolute().parent
+        while (directory / PACKAGE_INIT).is_file() and directory.parent != directory:
+            directory = directory.parent
+        return directory
+
+    def search_path(self, filename: str) -> list[Path]:
+        """Where absolute imports of this file are looked up, nearest first."""
+        cached = self._search_paths.get(filename)
+        if cached is not None:
+            return cached
+        top = self.top_of(filename)
+        found = [top]
+        limit = [root for root in self._roots if top.is_relative_to(root)]
+        if limit:
+            stop = min(limit, key=lambda r: len(r.parts))
+            found += [p for p in top.parents if p.is_relative_to(stop)]
+        paths: list[Path] = []
+        for directory in found:
+            paths += [directory, directory / "src"]
+        self._search_paths[filename] = paths
+        return paths
+
+    @cached_property
+    def _search_paths(self) -> dict[str, list[Path]]:
+        return {}
+
+    def resolve(self, filename: str, level: int, dotted: str) -> str | None:
+        """The file `from <level dots><dotted> import ...` (or `import dotted`) means, from
+        `filename`; None where it is not one of the run's files."""
+        if level:
+            directory = self.package_of(filename)
+            for _ in range(level - 1):
+                directory = directory.parent
+            return self.module_file(directory, dotted)
+        for directory in self.search_path(filename):
+            found = self.module_file(directory, dotted)
+            if found is not None:
+                return found
+        return None
+
+    def display(self, filename: str) -> str:
+        """The file as messages name it: its path below its search root (`pkg/train.py`)."""
+        path = Path(filename).absolute()
+        return path.relative_to(self.top_of(filename)).as_posix()

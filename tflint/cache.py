@@ -121,7 +121,7 @@ class LintCache:
 
     def get_summary(self, key: str) -> ModuleSummary | None:
         try:
-            data = json.loads(self._entry(key).read_bytes())
+            data = json.loads(self._entry(key, "summaries").read_bytes())
             if not isinstance(data, dict) or data.get("key") != key:
                 return None
             return ModuleSummary.from_json(data["summary"])
@@ -129,24 +129,25 @@ class LintCache:
             return None
 
     def put_summary(self, key: str, summary: ModuleSummary) -> None:
-        self._write(key, {"key": key, "summary": summary.to_json()})
+        self._write(self._entry(key, "summaries"), {"key": key, "summary": summary.to_json()})
 
     def roots_hint(self, filename: str) -> dict[str, Reason]:
         """The external roots the file got in the last run (a guess that saves analysing it
         twice when it changed: once to summarise it, once with its roots)."""
         key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
         try:
-            data = json.loads(self._entry(key).read_bytes())
+            data = json.loads(self._entry(key, "roots").read_bytes())
             return {str(k): Reason(str(t), bool(a), bool(c)) for k, (t, a, c) in data.items()}
         except _DAMAGED:
             return {}
 
     def put_roots_hint(self, filename: str, roots: Mapping[str, Reason]) -> None:
         key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
-        self._write(key, {k: list(astuple(r)) for k, r in roots.items()})
+        self._write(self._entry(key, "roots"), {k: list(astuple(r)) for k, r in roots.items()})
 
-    def _entry(self, key: str) -> Path:
-        return self.directory / "entries" / key[:2] / f"{key[2:]}.json"
+    def _entry(self, key: str, kind: str = "entries") -> Path:
+        """Results in `entries/`, summaries in `summaries/`, last roots in `roots/`."""
+        return self.directory / kind / key[:2] / f"{key[2:]}.json"
 
     def get(self, key: str, filename: str) -> tuple[Diagnostic, ...] | None:
         """The cached findings for `filename`, or None on a miss (a damaged entry included)."""
@@ -162,12 +163,12 @@ class LintCache:
             return None
 
     def put(self, key: str, diagnostics: tuple[Diagnostic, ...]) -> None:
-        self._write(key, {"key": key, "diagnostics": [d.to_dict() for d in diagnostics]})
+        data = {"key": key, "diagnostics": [d.to_dict() for d in diagnostics]}
+        self._write(self._entry(key), data)
 
-    def _write(self, key: str, data: Any) -> None:
+    def _write(self, entry: Path, data: Any) -> None:
         with suppress(OSError):
             self._prepare()
-            entry = self._entry(key)
             entry.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(entry, json.dumps(data).encode())
 

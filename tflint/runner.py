@@ -132,7 +132,7 @@ def lint_paths(
             run.add(FileResult(filename, _unreadable(source, enabled)))
             continue
         files.append(_File(filename, source, enabled))
-    _summarise(files, cache, jobs, run)
+    _summarise(files, cache, jobs, run, fix)
     modules = ProjectModules([f.filename for f in files], paths)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
     external = Linker(summaries, modules).external_roots()
@@ -148,9 +148,14 @@ def lint_paths(
             if cached is not None and not _needs_fixing(cached, fix):
                 run.add(FileResult(file.filename, cached))
                 continue
-        if file.first is not None and roots == file.hint and fix is None:
+        if file.first is not None and roots == file.hint:
             _finish(run, cache, keys.get(file.filename), file.first)
             continue
+        if _changed(file.first):  # fixed without the roots it turns out to get: again, with them
+            assert isinstance(file.first, FileFix)
+            run.fixed += file.first.fixed
+            reread = read_source(Path(file.filename))
+            file.source = file.source if isinstance(reread, Unreadable) else reread
         todo.append(Job(file.filename, file.source, file.enabled, fix, tuple(roots.items())))
     for job, outcome in _run_jobs(todo, jobs):
         run.linted.append(job.filename)
@@ -159,10 +164,14 @@ def lint_paths(
 
 
 def _summarise(
-    files: list[_File], cache: LintCache | None, jobs: int | None, run: RunResult
+    files: list[_File],
+    cache: LintCache | None,
+    jobs: int | None,
+    run: RunResult,
+    fix: FixMode | None,
 ) -> None:
-    """Every file's summary: from the cache, or by linting it (with the roots it got last
-    time, usually still right) and summarising it in the same worker."""
+    """Every file's summary: from the cache, or by linting (fixing) it with the roots it got
+    last time, usually still right, and summarising it in the same worker."""
     keys: dict[str, str] = {}
     todo: list[Job] = []
     by_name = {file.filename: file for file in files}
@@ -173,7 +182,7 @@ def _summarise(
             if file.summary is not None:
                 continue
             file.hint = cache.roots_hint(file.filename)
-        job = Job(file.filename, file.source, file.enabled, None, tuple(file.hint.items()), True)
+        job = Job(file.filename, file.source, file.enabled, fix, tuple(file.hint.items()), True)
         todo.append(job)
     for job, outcome in _run_jobs(todo, jobs):
         run.linted.append(job.filename)
@@ -181,6 +190,10 @@ def _summarise(
         file.first, file.summary = outcome.result, outcome.summary
         if cache is not None and outcome.summary is not None and _cacheable(outcome.result):
             cache.put_summary(keys[job.filename], outcome.summary)
+
+
+def _changed(outcome: FileResult | FileFix | None) -> bool:
+    return isinstance(outcome, FileFix) and bool(outcome.fixed or outcome.diff)
 
 
 def _finish(

@@ -1,0 +1,290 @@
+"""Whole-project analysis through the real CLI and runner: graph code found across modules
+(issue 11), in the project layouts Python imports from, and a cache that re-judges only the
+files whose findings depend on an edited module."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tflint.cli import main
+from tflint.config import Settings
+from tflint.runner import RunResult, lint_paths
+
+UTILS = """\
+history = []
+
+
+def record(x):
+    history.append(x)
+"""
+TF105_AFTER = (
+    ": it happens once per trace, not on every call, and can leak symbolic tensors; use a "
+    "`tf.Variable`, return the value, or a `tf.TensorArray`"
+)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def run_cli(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+    """The finding lines the CLI prints, linting from `root`."""
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["--no-cache", *args])
+    return [line for line in result.output.splitlines() if ": TF" in line]
+
+
+def test_package_with_relative_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/utils.py": UTILS,
+            "pkg/train.py": """\
+                import tensorflow as tf
+
+                from .utils import record
+
+
+                @tf.function
+                def train_step(x):
+                    record(x)
+                    return x * 2
+            """,
+        },
+    )
+    assert run_cli(tmp_path, monkeypatch, "pkg") == [
+        "pkg/utils.py:5:5: TF105 `history.append(...)` changes a module-level variable from "
+        "graph code (called from `train_step` (decorated with @tf.function) in "
+        f"`pkg/train.py:8`){TF105_AFTER}"
+    ]
+
+
+def test_src_layout_accumulator_class_in_another_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "src/mylib/__init__.py": "",
+            "src/mylib/accumulate.py": """\
+                class Accumulator:
+                    def __init__(self):
+                        self.total = 0
+
+                    def add(self, value):
+                        self.total += 1
+                        return value
+            """,
+            "scripts/train.py": """\
+                import tensorflow as tf
+
+                from mylib.accumulate import Accumulator
+
+
+                @tf.function
+                def step(v):
+                    acc = Accumulator()
+                    acc.add(v)
+                    return v
+            """,
+        },
+    )
+    assert run_cli(tmp_path, monkeypatch, "src", "scripts") == [
+        "src/mylib/accumulate.py:6:9: TF106 updating `self.total` in place in graph code "
+        "(called from `step` (decorated with @tf.function) in `train.py:9`) runs once per "
+        "trace: the attribute keeps a trace-time value (a symbolic tensor, or a count of "
+        "traces) instead of changing on every call; keep state in `self.add_weight(...)` / "
+        "`tf.Variable` and update it with `.assign*()`"
+    ]
+
+
+def test_constructor_method_and_sub_layer_of_classes_in_another_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "parts.py": """\
+                import numpy as np
+
+
+                class C:
+                    def __init__(self):
+                        print("built")
+
+                    def h(self, x):
+                        return np.sum(x)
+
+
+                class Block:
+                    def call(self, x):
+                        return x.numpy()
+            """,
+            "model.py": """\
+                import keras
+                import tensorflow as tf
+
+                from parts import Block, C
+
+
+                class Net(keras.Model):
+                    def __init__(self):
+                        super().__init__()
+                        self.block = Block()
+
+                    def call(self, x):
+                        return self.block(x)
+
+
+                @tf.function
+                def run(x):
+                    C()
+                    return C().h(x)
+            """,
+        },
+    )
+    found = run_cli(tmp_path, monkeypatch, ".")
+    assert [line.split(" in graph code ")[0] for line in found] == [
+        "parts.py:6:9: TF101 [*] `print`",
+        "parts.py:9:16: TF201 [*] `np.sum()` on a tensor",
+        "parts.py:14:16: TF202 `.numpy()`",
+    ]
+    assert [line.split(" in graph code ")[1].split(")")[0] + ")" for line in found] == [
+        "(called from `run` (decorated with @tf.function)",
+        "(called from `run` (decorated with @tf.function)",
+        "(called from `Net.call` (Keras traces `Net.call`)",
+    ]
+    assert [line.split(" in `")[1].split("`")[0] for line in found] == [
+        "model.py:18",
+        "model.py:19",
+        "model.py:13",
+    ]
+
+
+def test_imported_tf_function_wrapper_used_as_decorator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "wrappers.py": """\
+                import tensorflow as tf
+
+
+                def relaxed_function(f):
+                    return tf.function(f, reduce_retracing=True)
+            """,
+            "use.py": """\
+                from wrappers import relaxed_function
+
+
+                @relaxed_function
+                def step(x):
+                    print(x)
+                    return x
+            """,
+        },
+    )
+    assert run_cli(tmp_path, monkeypatch, ".") == [
+        "use.py:6:5: TF101 [*] `print` in graph code (decorated with @relaxed_function, which "
+        "wraps it in tf.function (`wrappers.py:4`)) runs once per trace, not on every call, "
+        "and shows symbolic tensors; use `tf.print`"
+    ]
+
+
+def notebook(cells: list[str]) -> str:
+    document = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": source.splitlines(keepends=True)}
+            for source in cells
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    return json.dumps(document)
+
+
+def test_notebook_importing_a_local_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"utils.py": UTILS})
+    (tmp_path / "train.ipynb").write_text(
+        notebook(
+            [
+                "import tensorflow as tf\nfrom utils import record",
+                "@tf.function\ndef train_step(x):\n    record(x)\n    return x",
+            ]
+        )
+    )
+    assert run_cli(tmp_path, monkeypatch, ".") == [
+        "utils.py:5:5: TF105 `history.append(...)` changes a module-level variable from "
+        "graph code (called from `train_step` (decorated with @tf.function) in "
+        f"`train.ipynb:cell 2:3`){TF105_AFTER}"
+    ]
+
+
+def test_partial_run_sees_the_case_when_both_files_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
+    assert run_cli(tmp_path, monkeypatch, "utils.py") == []
+    assert [line[:19] for line in run_cli(tmp_path, monkeypatch, "train.py", "utils.py")] == [
+        "utils.py:5:5: TF105"
+    ]
+
+
+TRAIN = """\
+import tensorflow as tf
+
+from utils import record
+
+
+@tf.function
+def train_step(x):
+    record(x)
+    return x * 2
+"""
+HELPER = """\
+def scale(x):
+    return x * 2
+"""
+
+
+def lint(root: Path) -> RunResult:
+    return lint_paths([root], Settings(root=root), jobs=1)
+
+
+def names(result: RunResult, root: Path) -> list[str]:
+    return sorted(Path(name).relative_to(root).as_posix() for name in result.linted)
+
+
+def test_editing_a_module_re_judges_only_the_files_that_depend_on_it(tmp_path: Path) -> None:
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN, "helper.py": HELPER})
+    first = lint(tmp_path)
+    assert [d.code for d in first.diagnostics] == ["TF105"]
+    assert names(first, tmp_path) == ["helper.py", "train.py", "utils.py", "utils.py"]
+    warm = lint(tmp_path)
+    assert (names(warm, tmp_path), [d.code for d in warm.diagnostics]) == ([], ["TF105"])
+    # utils.py changes: only it is analysed again (with the roots train.py gives it)
+    (tmp_path / "utils.py").write_text(UTILS + "\n\ndef other():\n    return 1\n")
+    edited = lint(tmp_path)
+    assert (names(edited, tmp_path), [d.code for d in edited.diagnostics]) == (
+        ["utils.py"],
+        ["TF105"],
+    )
+    # train.py stops calling record: train.py for its content, utils.py for its lost roots
+    (tmp_path / "train.py").write_text(TRAIN.replace("    record(x)\n", ""))
+    dropped = lint(tmp_path)
+    assert (names(dropped, tmp_path), dropped.diagnostics) == (["train.py", "utils.py"], [])
+    # a module nothing depends on: only itself
+    (tmp_path / "helper.py").write_text(HELPER + "\n# changed\n")
+    assert names(lint(tmp_path), tmp_path) == ["helper.py"]

@@ -1,6 +1,10 @@
-"""How fast tflint lints a big real code base: the installed tensorflow and keras sources.
+"""How fast tflint lints big real code bases: the installed tensorflow and keras sources, and a
+real user corpus (corpus-a: 13 TensorFlow repositories, whole-project analysis included).
 
-    python bench/lint_speed.py [--jobs N]
+    python bench/lint_speed.py [--jobs N] [--corpus PATH | --no-corpus] [--no-packages]
+
+The corpus is /work/corpus when it is there (or PATH); without one only the packages are
+measured.
 
 Runs the real CLI in a subprocess (`tflint --exit-zero --output-format json --jobs N FILES`),
 each cold run with a fresh cache directory, then a warm run on the cache the last one wrote, and
@@ -144,15 +148,21 @@ def show(label: str, run: Run, floor: float) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the 'all jobs' run")
-    args = parser.parse_args()
+DEFAULT_CORPUS = Path("/work/corpus")
 
-    files = package_sources("tensorflow", "keras")
+
+def corpus_sources(root: Path) -> list[Path]:
+    """Every Python file of a user corpus (notebooks left out: a bare parse of their JSON is
+    not the parse tflint does of their cells, so the ratio would compare different work)."""
+    return sorted(p for p in root.rglob("*.py") if p.is_file())
+
+
+def measure(title: str, files: list[Path], jobs: int, *, single: bool) -> None:
+    """Cold runs (`--jobs 1` only when `single`) with fresh caches, a warm run, the bare parse."""
     sources = [path.read_bytes() for path in files]
     total_bytes = sum(map(len, sources))
     lines = sum(source.count(b"\n") for source in sources)
+    print(f"== {title}")
     print(f"files: {len(files)}  lines: {lines:,}  bytes: {total_bytes / 1e6:.1f} MB")
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
@@ -166,29 +176,50 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory(prefix="tflint-bench-") as scratch:
-        one = run_tflint(files, 1, fresh_config(Path(scratch, "one")))
+        one = run_tflint(files, 1, fresh_config(Path(scratch, "one"))) if single else None
         every_config = fresh_config(Path(scratch, "all"))
-        every = run_tflint(files, args.jobs, every_config)
-        warm = run_tflint(files, args.jobs, every_config)
+        every = run_tflint(files, jobs, every_config)
+        warm = run_tflint(files, jobs, every_config)
     for label, run in (("--jobs 1", one), ("warm", warm)):
-        if run.findings != every.findings:
+        if run is not None and run.findings != every.findings:
             print(
                 f"BUG: {label} found {dict(run.findings)}, "
-                f"--jobs {args.jobs} found {dict(every.findings)}"
+                f"--jobs {jobs} found {dict(every.findings)}"
             )
     internal = [line for line in every.stderr.splitlines() if "internal error" in line]
 
     print("bare libcst.parse_module over every file, one process ...", flush=True)
     floor = bare_parse_seconds(sources)
     print(f"{'bare parse (1 process)':<28} {floor:8.1f} s")
-    show("tflint cold, --jobs 1", one, floor)
-    show(f"tflint cold, --jobs {args.jobs}", every, floor)
-    show(f"tflint warm, --jobs {args.jobs}", warm, floor)
+    if one is not None:
+        show("tflint cold, --jobs 1", one, floor)
+    show(f"tflint cold, --jobs {jobs}", every, floor)
+    show(f"tflint warm, --jobs {jobs}", warm, floor)
     print(f"largest process (getrusage RUSAGE_CHILDREN): {warm.largest_child_mb:.0f} MB")
     print(f"findings: {dict(sorted(every.findings.items()))}  internal errors: {len(internal)}")
     for line in internal:
         print(f"  {line}")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the 'all jobs' run")
+    parser.add_argument("--corpus", type=Path, default=None, help="a user corpus to lint too")
+    parser.add_argument("--no-corpus", action="store_true", help="the packages only")
+    parser.add_argument("--no-packages", action="store_true", help="the corpus only")
+    args = parser.parse_args()
+
+    if not args.no_packages:
+        packages = package_sources("tensorflow", "keras")
+        measure("installed tensorflow + keras sources", packages, args.jobs, single=True)
+    corpus = args.corpus or (DEFAULT_CORPUS if DEFAULT_CORPUS.is_dir() else None)
+    if args.no_corpus or corpus is None:
+        print("no user corpus (give one with --corpus PATH)")
+        return
+    if not corpus.is_dir():
+        sys.exit(f"{corpus} is not a directory")
+    measure(f"user corpus {corpus}", corpus_sources(corpus), args.jobs, single=False)
 
 
 if __name__ == "__main__":

@@ -288,3 +288,16 @@ def test_editing_a_module_re_judges_only_the_files_that_depend_on_it(tmp_path: P
     # a module nothing depends on: only itself
     (tmp_path / "helper.py").write_text(HELPER + "\n# changed\n")
     assert names(lint(tmp_path), tmp_path) == ["helper.py"]
+
+
+def test_partial_run_reads_the_other_files_summaries_from_the_cache(tmp_path: Path) -> None:
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN, "helper.py": HELPER})
+    settings = Settings(root=tmp_path)
+    alone = lint_paths([tmp_path / "utils.py"], settings, jobs=1)
+    assert alone.diagnostics == []  # nothing cached yet: train.py is not seen
+    lint(tmp_path)  # a whole run caches every file's summary
+    (tmp_path / "utils.py").write_text(UTILS + "\n\ndef other():\n    return 1\n")
+    partial = lint_paths([tmp_path / "utils.py"], settings, jobs=1)
+    assert [(d.code, d.location.row) for d in partial.diagnostics] == [("TF105", 5)]
+    assert "called from `train_step`" in partial.diagnostics[0].message
+    assert names(partial, tmp_path) == ["utils.py"]  # train.py was read from the cache only

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,8 +133,10 @@ def lint_paths(
             continue
         files.append(_File(filename, source, enabled))
     _summarise(files, cache, jobs, run, fix)
-    modules = ProjectModules([f.filename for f in files], paths)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
+    if cache is not None and paths and all(path.is_file() for path in paths):
+        summaries.update(_cached_context(paths, config, cache, summaries))
+    modules = ProjectModules(list(summaries), paths)
     external = Linker(summaries, modules).external_roots()
     todo: list[Job] = []
     keys: dict[str, str] = {}
@@ -190,6 +192,30 @@ def _summarise(
         file.first, file.summary = outcome.result, outcome.summary
         if cache is not None and outcome.summary is not None and _cacheable(outcome.result):
             cache.put_summary(keys[job.filename], outcome.summary)
+
+
+def _cached_context(
+    paths: list[Path], config: ConfigTree, cache: LintCache, named: Mapping[str, object]
+) -> dict[str, ModuleSummary]:
+    """A partial run (files named one by one, as pre-commit does): the summaries the cache
+    holds for the project's other files, read by content (no parse), so that graph code
+    reaching a named file from an unchanged one is still seen. A file the cache has no
+    summary of (never linted as it is now) is left out."""
+    root = config.for_directory(paths[0].absolute().parent).root
+    seen = {Path(name).absolute() for name in named}
+    found: dict[str, ModuleSummary] = {}
+    for item in discover([root], config):
+        if isinstance(item, Unreadable) or item.absolute() in seen:
+            continue
+        source = read_source(item)
+        if isinstance(source, Unreadable):
+            continue
+        filename = str(item)
+        key = cache.summary_key(filename, source, config.codes_for(filename))
+        summary = cache.get_summary(key)
+        if summary is not None:
+            found[filename] = summary
+    return found
 
 
 def _changed(outcome: FileResult | FileFix | None) -> bool:

@@ -11,7 +11,6 @@ it imports its siblings and nothing imports it.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 PACKAGE_INIT = "__init__.py"
@@ -23,7 +22,9 @@ class ProjectModules:
     def __init__(self, files: list[str], roots: list[Path]) -> None:
         self.files = files
         self._by_path: dict[Path, str] = {Path(f).absolute(): f for f in files}
-        self._roots = [(r if r.is_dir() else r.parent).absolute() for r in [*roots, Path.cwd()]]
+        self._roots = {(r if r.is_dir() else r.parent).absolute() for r in [*roots, Path.cwd()]}
+        self._search_paths: dict[str, list[Path]] = {}
+        self._tops: dict[Path, Path] = {}
 
     def module_file(self, directory: Path, dotted: str) -> str | None:
         """The run's file for module `dotted` under `directory` (a module or a package)."""
@@ -40,10 +41,13 @@ class ProjectModules:
 
     def top_of(self, filename: str) -> Path:
         """The directory above the file's top package (or the file's directory)."""
-        directory = Path(filename).absolute().parent
-        while (directory / PACKAGE_INIT).is_file() and directory.parent != directory:
-            directory = directory.parent
-        return directory
+        start = Path(filename).absolute().parent
+        if start not in self._tops:
+            directory = start
+            while (directory / PACKAGE_INIT).is_file() and directory.parent != directory:
+                directory = directory.parent
+            self._tops[start] = directory
+        return self._tops[start]
 
     def search_path(self, filename: str) -> list[Path]:
         """Where absolute imports of this file are looked up, nearest first."""
@@ -52,19 +56,15 @@ class ProjectModules:
             return cached
         top = self.top_of(filename)
         found = [top]
-        limit = [root for root in self._roots if top.is_relative_to(root)]
-        if limit:
-            stop = min(limit, key=lambda r: len(r.parts))
-            found += [p for p in top.parents if p.is_relative_to(stop)]
+        above = [top, *top.parents]
+        limit = [index for index, directory in enumerate(above) if directory in self._roots]
+        if limit:  # up to the outermost root above it
+            found = above[: max(limit) + 1]
         paths: list[Path] = []
         for directory in found:
             paths += [directory, directory / "src"]
         self._search_paths[filename] = paths
         return paths
-
-    @cached_property
-    def _search_paths(self) -> dict[str, list[Path]]:
-        return {}
 
     def resolve(self, filename: str, level: int, dotted: str) -> str | None:
         """The file `from <level dots><dotted> import ...` (or `import dotted`) means, from

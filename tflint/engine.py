@@ -121,7 +121,7 @@ def python_statements(source: bytes) -> list[int] | SyntaxProblem:
     starts: list[int] = []
     rows = 0
     begin = 0
-    for end in [*_chunk_cuts(text), len(text)]:
+    for end in [*chunk_cuts(text), len(text)]:
         chunk = text[begin:end]
         try:
             with warnings.catch_warnings():
@@ -136,7 +136,7 @@ def python_statements(source: bytes) -> list[int] | SyntaxProblem:
     return starts
 
 
-def _chunk_cuts(text: str) -> list[int]:
+def chunk_cuts(text: str) -> list[int]:
     cuts: list[int] = []
     position = PYTHON_CHUNK_CHARS
     while position < len(text):

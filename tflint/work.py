@@ -7,13 +7,14 @@ file is not answered by the cache.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tflint.diagnostics import FileFix, FileResult
-from tflint.engine import lint_bytes, lint_source
-from tflint.files import Unreadable, unreadable_diagnostic
+from tflint.engine import PYTHON_CHUNK_CHARS, chunk_cuts, lint_bytes, lint_source
+from tflint.files import Unreadable, source_encoding, unreadable_diagnostic
 from tflint.fixes import fix_file, fix_source
 from tflint.notebooks import (
     fix_notebook,
@@ -66,17 +67,39 @@ def run_project_job(job: Job) -> Outcome:
 
 
 def _tree(job: Job) -> ast.Module | None:
-    """The stdlib tree of the file's Python (a notebook's joined cells), or None."""
-    source: bytes | str = job.source
+    """The stdlib tree of the file's Python (a notebook's joined cells), or None. A big file
+    is parsed in chunks cut at top-level statements (engine.python_statements' reason: a
+    whole parse of 10 MB holds over a gigabyte of nodes), whose statements are joined."""
     if is_notebook(job.filename):
         notebook = parse_notebook(job.source)
         if isinstance(notebook, str):
             return None
-        source = python_source(notebook).code
+        text = python_source(notebook).code
+    else:
+        text = job.source.decode(source_encoding(job.source), errors="replace")
+    if len(text) < 2 * PYTHON_CHUNK_CHARS:
+        return _parsed(text)
+    body: list[ast.stmt] = []
+    begin, rows = 0, 0
+    for end in [*chunk_cuts(text), len(text)]:
+        chunk = text[begin:end]
+        tree = _parsed(chunk)
+        if tree is None:  # a cut the chunks do not survive: whole, as the engine does
+            return _parsed(text)
+        body.extend(ast.increment_lineno(statement, rows) for statement in tree.body)
+        rows += len(_LINE_BREAK.findall(chunk))
+        begin = end
+    return ast.Module(body=body, type_ignores=[])
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _parsed(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(source)
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

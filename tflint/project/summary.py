@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CALL = "__call__"  # the member of a reference that calls the instance itself
+# TensorFlow's ops that trace (or call while tracing) the functions handed to them:
+# tf.map_fn(record, x), tf.cond(p, f, g), tf.nest.map_structure(f, ...).
+HIGHER_ORDER = frozenset(
+    {
+        "map_fn", "cond", "while_loop", "case", "switch_case", "vectorized_map", "scan",
+        "foldl", "foldr", "map_structure", "custom_gradient", "recompute_grad", "function",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -255,7 +263,7 @@ class _Builder:
                 refs.append(Ref(*instances[name], path[0] if path else CALL, row))
             else:
                 refs.append(Ref(name, path, None, row))
-                if self._is_tensorflow(name):  # tf.map_fn(record, x), tf.cond(p, f, g)
+                if path and path[-1] in HIGHER_ORDER and self._is_tensorflow(name):
                     handed = [a for a in call.args if not isinstance(a, ast.Starred)]
                     for arg in [*handed, *(k.value for k in call.keywords)]:
                         passed = dotted(arg)
@@ -272,7 +280,7 @@ class _Builder:
         if entry is None or entry.level:
             return False
         module = entry.module if entry.name is None else f"{entry.module}.{entry.name}"
-        return module.split(".")[0] == "tensorflow" and "py_func" not in module
+        return module.split(".")[0] == "tensorflow"
 
     def _is_wrapper(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """`def relaxed(f): return tf.function(f, ...)` (or `tf.function(...)(f)`)."""

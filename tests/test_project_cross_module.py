@@ -301,3 +301,49 @@ def test_partial_run_reads_the_other_files_summaries_from_the_cache(tmp_path: Pa
     assert [(d.code, d.location.row) for d in partial.diagnostics] == [("TF105", 5)]
     assert "called from `train_step`" in partial.diagnostics[0].message
     assert names(partial, tmp_path) == ["utils.py"]  # train.py was read from the cache only
+
+
+def test_re_exports_handed_functions_and_py_function_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`from pkg import record` through the package's `__init__.py`, a function handed to
+    tf.map_fn, and a function another module runs in tf.py_function (never graph code)."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .utils import record\n",
+            "pkg/utils.py": UTILS,
+            "pkg/eager.py": """\
+                import tensorflow as tf
+
+                seen = []
+
+
+                def log(x):
+                    seen.append(x)
+                    return x
+
+
+                def wrapped(x):
+                    return tf.py_function(log, [x], tf.float32)
+            """,
+            "train.py": """\
+                import tensorflow as tf
+
+                from pkg import record
+                from pkg.eager import log
+
+
+                @tf.function
+                def step(x):
+                    tf.map_fn(record, x)
+                    tf.py_function(log, [x], tf.float32)
+                    return x
+            """,
+        },
+    )
+    found = run_cli(tmp_path, monkeypatch, ".")
+    assert [line.split(" changes ")[0] for line in found] == [
+        "pkg/utils.py:5:5: TF105 `history.append(...)`"
+    ]
+    assert "called from `step` (decorated with @tf.function) in `train.py:9`" in found[0]

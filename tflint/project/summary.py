@@ -168,6 +168,7 @@ def dotted(node: ast.expr) -> tuple[str, tuple[str, ...]] | None:
 
 
 Dotted = tuple[str, tuple[str, ...]]
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class _Builder:
@@ -177,19 +178,38 @@ class _Builder:
         self.classes: dict[str, tuple[Dotted, ...]] = {}
         self.wrappers: list[str] = []
         self.instances: dict[str, Dotted] = {}  # module-level `acc = Accumulator()`
+        self._scans: dict[ast.AST, tuple[list[ast.Assign], list[ast.Call]]] = {}
 
     def module(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                self._import(node)
-        self.instances = _instances(tree.body)
+        """One walk of each definition collects its assignments and calls (and every import
+        on the way); references are built once all imports are known."""
+        functions: list[tuple[str, Function, str | None, dict[str, Dotted]]] = []
         for statement in tree.body:
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._function(statement.name, statement, None, {})
-                if self._is_wrapper(statement):
-                    self.wrappers.append(statement.name)
+                self._scan(statement)
+                functions.append((statement.name, statement, None, {}))
             elif isinstance(statement, ast.ClassDef):
-                self._class(statement)
+                functions.extend(self._class(statement))
+            else:
+                self._scan(statement)
+        self.instances = _instances(tree.body)
+        for qualname, node, class_name, attributes in functions:
+            self._function(qualname, node, class_name, attributes)
+            if class_name is None and self._is_wrapper(node):
+                self.wrappers.append(qualname)
+
+    def _scan(self, node: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
+        assigns: list[ast.Assign] = []
+        calls: list[ast.Call] = []
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                calls.append(inner)
+            elif isinstance(inner, ast.Assign):
+                assigns.append(inner)
+            elif isinstance(inner, ast.Import | ast.ImportFrom):
+                self._import(inner)
+        self._scans[node] = (assigns, calls)
+        return assigns, calls
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -205,38 +225,41 @@ class _Builder:
                 entry = ImportEntry(node.level, node.module or "", alias.name)
                 self.imports.setdefault(alias.asname or alias.name, entry)
 
-    def _class(self, node: ast.ClassDef) -> None:
+    def _class(
+        self, node: ast.ClassDef
+    ) -> list[tuple[str, Function, str | None, dict[str, Dotted]]]:
         bases = tuple(d for d in map(dotted, node.bases) if d is not None)
         self.classes[node.name] = bases
         attributes: dict[str, Dotted] = {}
-        methods = [s for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
-        for method in methods:  # `self.block = Block(...)` in any method
-            for statement in ast.walk(method):
-                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
-                    made = dotted(statement.value.func)
-                    for target in statement.targets:
-                        if made and _is_self_attribute(target):
-                            assert isinstance(target, ast.Attribute)
-                            attributes[target.attr] = made
-        for method in methods:
-            self._function(f"{node.name}.{method.name}", method, node.name, attributes)
+        methods: list[tuple[str, Function, str | None, dict[str, Dotted]]] = []
+        for statement in node.body:
+            if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._scan(statement)
+                continue
+            methods.append((f"{node.name}.{statement.name}", statement, node.name, attributes))
+            for assign in self._scan(statement)[0]:  # `self.block = Block(...)`, any method
+                made = dotted(assign.value.func) if isinstance(assign.value, ast.Call) else None
+                for target in assign.targets:
+                    if made and isinstance(target, ast.Attribute) and _is_self(target.value):
+                        attributes[target.attr] = made
+        return methods
 
     def _function(
         self,
         qualname: str,
-        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        node: Function,
         class_name: str | None,
         attributes: dict[str, Dotted],
     ) -> None:
-        instances = {**self.instances, **_instances(ast.walk(node)), **_annotated(node)}
+        assigns, calls = self._scans[node]
+        instances = {**self.instances, **_instances(assigns), **_annotated(node)}
         refs: list[Ref] = []
         for decorator in node.decorator_list:
             target = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if target is not None:
                 refs.append(Ref(*target, None, decorator.lineno, decorator=True))
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Call):
-                refs.extend(self._call_refs(inner, class_name, attributes, instances))
+        for call in calls:
+            refs.extend(self._call_refs(call, class_name, attributes, instances))
         self.functions[qualname] = FunctionEntry(node.lineno, tuple(refs))
 
     def _call_refs(
@@ -282,23 +305,18 @@ class _Builder:
         module = entry.module if entry.name is None else f"{entry.module}.{entry.name}"
         return module.split(".")[0] == "tensorflow"
 
-    def _is_wrapper(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        """`def relaxed(f): return tf.function(f, ...)` (or `tf.function(...)(f)`)."""
+    def _is_wrapper(self, node: Function) -> bool:
+        """`def relaxed(f): return tf.function(f, ...)` (or `tf.function(...)(f)`, or through
+        a local name): it applies tf.function to its first parameter."""
         params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
         if not params:
             return False
-        for inner in ast.walk(node):
-            if not (isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call)):
-                continue
-            call = inner.value
-            if isinstance(call.func, ast.Call):  # tf.function(...)(f)
-                applied, call = call, call.func
-                handed = applied.args[0] if applied.args else None
-            else:
-                handed = call.args[0] if call.args else None
+        for call in self._scans[node][1]:
+            handed = call.args[0] if call.args else None
             if not (isinstance(handed, ast.Name) and handed.id == params[0]):
                 continue
-            target = dotted(call.func)
+            applied = call.func.func if isinstance(call.func, ast.Call) else call.func
+            target = dotted(applied)
             if target is not None and self._names_tf_function(*target):
                 return True
         return False
@@ -337,9 +355,5 @@ def _annotated(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Dotted
     return found
 
 
-def _is_self_attribute(target: ast.expr) -> bool:
-    return (
-        isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-    )
+def _is_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"

@@ -2,11 +2,11 @@
 make graph code, each with a reason naming the path ("called from `train_step` (decorated
 with @tf.function) in `train.py:40`").
 
-Graph code spreads along references: a graph function's call of an imported function, of an
-imported class (its `__init__`), of a method of an instance of an imported class, of a
-`self.<attr>` sub-layer built from an imported class (its `__call__`, or Keras' `call`); and a
-function decorated with a project-local tf.function wrapper is a root. Same-module steps are
-followed too (so a helper's helper in a third module is found), but only functions of other
+Graph code spreads along references, across one module boundary (ONE_BOUNDARY below): a
+graph function's call of an imported function, of an imported class (its `__init__`), of a
+method of an instance of an imported class, of a `self.<attr>` sub-layer built from an imported
+class (its `__call__`, or Keras' `call`); and a function decorated with a project-local
+tf.function wrapper is a root. Same-module steps are followed too, but only functions of other
 modules become external roots: a module's own calls are its GraphContext's business.
 """
 
@@ -19,6 +19,12 @@ from tflint.project.modules import ProjectModules
 from tflint.project.summary import CALL, ModuleSummary, Reason, Ref
 
 MAX_ALIAS_HOPS = 8  # re-exports followed through `__init__.py`s (and cycles cut)
+# ONE_BOUNDARY: graph code crosses one module boundary, from a module's own graph code (its
+# tf.functions, Keras methods, Dataset maps and their same-module helpers) into the functions
+# it calls elsewhere. Not further: a helper two modules away is reached from generic framework
+# code (`Layer.__call__` → a variable's constructor → ...), where what its parameters hold is
+# no longer what the traced function passed, and on corpus-a the findings beyond the first
+# boundary were mostly about plain Python values taken for tensors.
 
 
 @dataclass(frozen=True)
@@ -132,13 +138,16 @@ class Linker:
                 assert reason is not None
                 graph[(filename, qualname)] = reason
         external: dict[str, dict[str, Reason]] = {}
+        crossed: set[tuple[str, str]] = set()  # reached across a module boundary
 
-        def mark(where: tuple[str, str], reason: Reason) -> None:
+        def mark(where: tuple[str, str], reason: Reason, across: bool) -> None:
             if where in graph or where[1] in self.summaries[where[0]].exempt:
                 return
             graph[where] = reason
             external.setdefault(where[0], {})[where[1]] = reason
             pending.append(where)
+            if across:
+                crossed.add(where)
 
         pending = list(graph)
         for filename, summary in self.summaries.items():  # project-local tf.function wrappers
@@ -147,7 +156,7 @@ class Linker:
                     if ref.decorator:
                         wrapper = self._wrapper(filename, ref)
                         if wrapper is not None:
-                            mark((filename, qualname), wrapper)
+                            mark((filename, qualname), wrapper, across=False)
         while pending:
             filename, qualname = pending.pop()
             summary = self.summaries[filename]
@@ -169,12 +178,16 @@ class Linker:
                             reason.converts_print,
                         )
                         pending.append(callee)
+                        if (filename, qualname) in crossed:
+                            crossed.add(callee)
                     continue
+                if (filename, qualname) in crossed:
+                    continue  # one module boundary: see ONE_BOUNDARY
                 text = (
                     f"called from `{qualname}` ({reason.text}) in "
                     f"`{self.modules.display(filename)}:{summary.where(ref.row)}`"
                 )
-                mark(callee, Reason(text, reason.autograph, reason.converts_print))
+                mark(callee, Reason(text, reason.autograph, reason.converts_print), across=True)
         return external
 
     def _wrapper(self, filename: str, ref: Ref) -> Reason | None:

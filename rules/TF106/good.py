@@ -84,6 +84,19 @@ class Centered(keras.layers.Layer):
         return inputs - self.mean
 
 
+class Window:
+    """Built inside the traced function below: made afresh on every trace, so what its
+    constructor stores (a tensor included) is not state carried from one call to the next."""
+
+    def __init__(self, values):
+        self.values = values * 2.0
+
+
+@tf.function
+def doubled(values):
+    return Window(values).values
+
+
 class BatchTimer(keras.callbacks.Callback):
     """Callbacks run eagerly, between steps: attributes update on every batch."""
 
@@ -117,3 +130,4 @@ if __name__ == "__main__":
     for _ in range(3):
         accumulator(tf.constant([1.0, 2.0]))
     print("n:", int(accumulator.n.numpy()), "v:", accumulator.v.numpy())  # 3, [3. 6.]
+    print("doubled:", doubled(tf.constant([1.0, 2.0])).numpy())  # [2. 4.]

@@ -536,6 +536,15 @@ def self_attribute(target: cst.BaseExpression, ctx: FileContext) -> str | None:
     return None
 
 
+def _keeps_state(ctx: FileContext) -> bool:
+    """Graph code whose `self` outlives the trace. Not `__init__`: graph code reaches it only
+    by building the object (`C()` in a traced function), and an object built while tracing
+    is itself made afresh on every trace, so what its constructor stores is not carried from
+    one call to the next."""
+    method = ctx.enclosing_method()
+    return ctx.in_graph and (method is None or method[1].name.value != "__init__")
+
+
 class AttributeStateCheck(Check):
     """`self.x += ...`, `self.x = <something of self.x>` and `self.x = <tensor>` in graph code.
 
@@ -545,17 +554,17 @@ class AttributeStateCheck(Check):
     codes = frozenset({"TF106"})
 
     def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
-        if ctx.in_graph and not creates_variable(node.value, ctx):
+        if _keeps_state(ctx) and not creates_variable(node.value, ctx):
             for target in node.targets:
                 for element, value in _paired(target.target, node.value):
                     self._check_assignment(element, value, ctx)
 
     def visit_AnnAssign(self, node: cst.AnnAssign, ctx: FileContext) -> None:
-        if ctx.in_graph and node.value is not None and not creates_variable(node.value, ctx):
+        if _keeps_state(ctx) and node.value is not None and not creates_variable(node.value, ctx):
             self._check_assignment(node.target, node.value, ctx)
 
     def visit_AugAssign(self, node: cst.AugAssign, ctx: FileContext) -> None:
-        attribute = self_attribute(node.target, ctx) if ctx.in_graph else None
+        attribute = self_attribute(node.target, ctx) if _keeps_state(ctx) else None
         if attribute is not None:
             self._report(node.target, f"updating `self.{attribute}` in place", ctx)
 

@@ -11,9 +11,11 @@ to the group; a total deadline bounds the whole run.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from tflint.diagnostics import Diagnostic, Verification
@@ -255,6 +257,7 @@ def verify_diagnostics(
             print(f"verify: isolation: {', '.join(verifier.protections)}", file=sys.stderr)
         progress = _terminal_progress if sys.stderr.isatty() else None
         results = verifier.verify(diagnostics, sources=sources, progress=progress)
+    results = [_traced_elsewhere(d) for d in results]
     if verbose:
         for diagnostic, seconds in verifier.timings:
             print(
@@ -263,6 +266,30 @@ def verify_diagnostics(
                 file=sys.stderr,
             )
     return results
+
+
+# The reason the whole-project link step gives code another module traces (project/link.py).
+_TRACED_ELSEWHERE = re.compile(r"called from `([^`]+)` \((?:[^()]|\([^()]*\))*\) in `([^`]+)`")
+
+
+def _traced_elsewhere(diagnostic: Diagnostic) -> Diagnostic:
+    """A finding in code only another module traces: the verifier imports and runs this
+    module alone, so it finds nothing here that traces it; say that, and where the tracing
+    caller is, instead of the generic "nothing in the module traces it"."""
+    verification = diagnostic.verification
+    found = _TRACED_ELSEWHERE.search(diagnostic.message)
+    if (
+        verification is None
+        or found is None
+        or verification.status != "unverifiable"
+        or not verification.evidence.startswith("nothing in the module traces")
+    ):
+        return diagnostic
+    evidence = (
+        f"traced from another module (`{found[1]}` in `{found[2]}`): the verifier imports and "
+        "runs one module alone, so it cannot trace this code the way that caller does"
+    )
+    return diagnostic.with_verification(replace(verification, evidence=evidence))
 
 
 def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str, str]) -> Request:

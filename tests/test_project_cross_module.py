@@ -89,21 +89,24 @@ def test_src_layout_accumulator_class_in_another_module(
 
                 from mylib.accumulate import Accumulator
 
+                acc = Accumulator()
+
 
                 @tf.function
                 def step(v):
-                    acc = Accumulator()
                     acc.add(v)
                     return v
             """,
         },
     )
     assert run_cli(tmp_path, monkeypatch, "src", "scripts") == [
+        "scripts/train.py:10:5: TF105 `acc.add(...)` changes a module-level variable from graph "
+        f"code (decorated with @tf.function){TF105_AFTER}",
         "src/mylib/accumulate.py:6:9: TF106 updating `self.total` in place in graph code "
-        "(called from `step` (decorated with @tf.function) in `train.py:9`) runs once per "
+        "(called from `step` (decorated with @tf.function) in `train.py:10`) runs once per "
         "trace: the attribute keeps a trace-time value (a symbolic tensor, or a count of "
         "traces) instead of changing on every call; keep state in `self.add_weight(...)` / "
-        "`tf.Variable` and update it with `.assign*()`"
+        "`tf.Variable` and update it with `.assign*()`",
     ]
 
 

@@ -19,12 +19,14 @@ from tflint.project.modules import ProjectModules
 from tflint.project.summary import CALL, ModuleSummary, Reason, Ref
 
 MAX_ALIAS_HOPS = 8  # re-exports followed through `__init__.py`s (and cycles cut)
-# ONE_BOUNDARY: graph code crosses one module boundary, from a module's own graph code (its
-# tf.functions, Keras methods, Dataset maps and their same-module helpers) into the functions
-# it calls elsewhere. Not further: a helper two modules away is reached from generic framework
-# code (`Layer.__call__` → a variable's constructor → ...), where what its parameters hold is
-# no longer what the traced function passed, and on corpus-a the findings beyond the first
-# boundary were mostly about plain Python values taken for tensors.
+# ONE_BOUNDARY: graph code crosses one module boundary, from the functions a module itself has
+# traced (its tf.functions, Keras methods, Dataset maps: not their helpers) into what they call
+# elsewhere. Not further, and not from helpers: there the callee's parameters are no longer
+# what the traced function passed, and on corpus-a such findings were about plain Python
+# values taken for tensors (`np.where(flag, n, 1)`, `np.delete(list, i)`).
+# SUB_LAYERS: `self.block(x)` follows a sub-layer's Keras `call`; a plain callable object's
+# `__call__` (Keras' LossesContainer and the like) keeps lazy-build bookkeeping behind guards
+# the rules do not see across modules (17 false TF106 on tf-keras' compile_utils.py).
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,8 @@ class Linker:
             return None
         if ref.member is None:
             return self.method(target, "__init__")
-        if ref.member == CALL:
-            return self.method(target, CALL) or self.method(target, "call")
+        if ref.member == CALL:  # a Keras sub-layer: Keras runs its `call` (see SUB_LAYERS)
+            return self.method(target, "call")
         return self.method(target, ref.member)
 
     # -- the fixpoint ------------------------------------------------------------------------
@@ -181,8 +183,8 @@ class Linker:
                         if (filename, qualname) in crossed:
                             crossed.add(callee)
                     continue
-                if (filename, qualname) in crossed:
-                    continue  # one module boundary: see ONE_BOUNDARY
+                if (filename, qualname) in crossed or reason.text.startswith("called from"):
+                    continue  # from traced functions themselves, one boundary: ONE_BOUNDARY
                 text = (
                     f"called from `{qualname}` ({reason.text}) in "
                     f"`{self.modules.display(filename)}:{summary.where(ref.row)}`"

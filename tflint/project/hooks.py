@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tflint.context import GraphContext, GraphReason
+from tflint.graph import GraphContext, GraphReason
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tflint.context import FunctionNode, GraphContext, GraphReason
+from tflint.graph import FunctionNode, GraphContext, GraphReason
 from tflint.project.summary import Reason
 
 

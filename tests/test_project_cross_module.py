@@ -367,3 +367,22 @@ def test_verifier_says_precisely_why_it_cannot_trace_code_another_module_traces(
         "verifier imports and runs one module alone, so it cannot trace this code the way "
         "that caller does]"
     )
+
+
+def test_warm_run_answers_notebooks_with_notes_from_the_cache(tmp_path: Path) -> None:
+    """A notebook's skipped cells are --verbose notes of its content: cached with it, so a
+    warm run starts no worker for it."""
+    write(tmp_path, {"utils.py": UTILS})
+    (tmp_path / "train.ipynb").write_text(
+        notebook(
+            ["%%writefile out.txt\nhello", "import tensorflow as tf\nfrom utils import record"]
+        )
+    )
+    first = lint(tmp_path)
+    warm = lint(tmp_path)
+    assert names(warm, tmp_path) == []
+    assert (
+        warm.notes
+        == first.notes
+        == [(str(tmp_path / "train.ipynb"), "cell 1 skipped: `%%writefile` cell (not Python)")]
+    )

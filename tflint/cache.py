@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tflint import __version__
-from tflint.diagnostics import Diagnostic
+from tflint.diagnostics import Diagnostic, FileResult
 from tflint.files import write_atomically
 from tflint.project.summary import ModuleSummary, Reason
 from tflint.rules import RULES
@@ -149,8 +149,9 @@ class LintCache:
         """Results in `entries/`, summaries in `summaries/`, last roots in `roots/`."""
         return self.directory / kind / key[:2] / f"{key[2:]}.json"
 
-    def get(self, key: str, filename: str) -> tuple[Diagnostic, ...] | None:
-        """The cached findings for `filename`, or None on a miss (a damaged entry included)."""
+    def get(self, key: str, filename: str) -> FileResult | None:
+        """The cached result for `filename` (findings, and the --verbose notes such as a
+        notebook's skipped cells), or None on a miss (a damaged entry included)."""
         try:
             data = json.loads(self._entry(key).read_bytes())
             if not isinstance(data, dict) or data.get("key") != key:
@@ -158,12 +159,20 @@ class LintCache:
             items = data["diagnostics"]
             if not isinstance(items, list) or not all(_well_formed(i, filename) for i in items):
                 return None
-            return tuple(Diagnostic.from_dict(item) for item in items)
+            notes = data.get("notes", [])
+            if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+                return None
+            found = tuple(Diagnostic.from_dict(item) for item in items)
+            return FileResult(filename, found, notes=tuple(notes))
         except _DAMAGED:
             return None
 
-    def put(self, key: str, diagnostics: tuple[Diagnostic, ...]) -> None:
-        data = {"key": key, "diagnostics": [d.to_dict() for d in diagnostics]}
+    def put(self, key: str, result: FileResult) -> None:
+        data = {
+            "key": key,
+            "diagnostics": [d.to_dict() for d in result.diagnostics],
+            "notes": list(result.notes),
+        }
         self._write(self._entry(key), data)
 
     def _write(self, entry: Path, data: Any) -> None:

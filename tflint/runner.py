@@ -147,8 +147,8 @@ def lint_paths(
             if roots != file.hint:
                 cache.put_roots_hint(file.filename, roots)
             cached = cache.get(keys[file.filename], file.filename)
-            if cached is not None and not _needs_fixing(cached, fix):
-                run.add(FileResult(file.filename, cached))
+            if cached is not None and not _needs_fixing(cached.diagnostics, fix):
+                run.add(cached)
                 continue
         if file.first is not None and roots == file.hint:
             _finish(run, cache, keys.get(file.filename), file.first)
@@ -228,7 +228,7 @@ def _finish(
     run.add(outcome)
     if cache is not None and key is not None and _cacheable(outcome):
         result = outcome.result if isinstance(outcome, FileFix) else outcome
-        cache.put(key, result.diagnostics)
+        cache.put(key, result)
 
 
 def _open_cache(config: ConfigTree, paths: list[Path]) -> LintCache | None:
@@ -255,8 +255,8 @@ def _cacheable(outcome: FileResult | FileFix) -> bool:
         if outcome.fixed or outcome.diff or outcome.write_error:
             return False
         outcome = outcome.result
-    # The cache keeps findings only: a result with --verbose notes is linted afresh.
-    return outcome.internal_error is None and outcome.not_analysed is None and not outcome.notes
+    # The --verbose notes (a notebook's skipped cells) come from the content: cached with it.
+    return outcome.internal_error is None and outcome.not_analysed is None
 
 
 def _run_jobs(todo: list[Job], jobs: int | None) -> Iterable[tuple[Job, Outcome]]:

@@ -22,7 +22,7 @@ from tflint.diagnostics import Diagnostic, FileFix, FileResult, FixMode, is_appl
 from tflint.files import Unreadable, discover, read_source, unreadable_diagnostic
 from tflint.parallel import map_unordered
 from tflint.project.link import Linker
-from tflint.project.modules import ProjectModules
+from tflint.project.modules import ProjectModules, is_file
 from tflint.project.summary import ModuleSummary, Reason
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def lint_paths(
         files.append(_File(filename, source, enabled))
     _summarise(files, cache, jobs, run, fix)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
-    if cache is not None and paths and all(path.is_file() for path in paths):
+    if cache is not None and paths and all(is_file(path) for path in paths):
         summaries.update(_cached_context(paths, config, cache, summaries))
     modules = ProjectModules(list(summaries), paths)
     external = Linker(summaries, modules).external_roots()

@@ -16,13 +16,28 @@ from pathlib import Path
 PACKAGE_INIT = "__init__.py"
 
 
+def is_file(path: Path) -> bool:
+    """Path.is_file, False where the path cannot be looked at (a directory without access)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 class ProjectModules:
     """The run's files and how imports resolve among them."""
 
     def __init__(self, files: list[str], roots: list[Path]) -> None:
         self.files = files
         self._by_path: dict[Path, str] = {Path(f).absolute(): f for f in files}
-        self._roots = {(r if r.is_dir() else r.parent).absolute() for r in [*roots, Path.cwd()]}
+        self._roots = {(r if is_dir(r) else r.parent).absolute() for r in [*roots, Path.cwd()]}
         self._search_paths: dict[str, list[Path]] = {}
         self._tops: dict[Path, Path] = {}
 
@@ -44,7 +59,7 @@ class ProjectModules:
         start = Path(filename).absolute().parent
         if start not in self._tops:
             directory = start
-            while (directory / PACKAGE_INIT).is_file() and directory.parent != directory:
+            while is_file(directory / PACKAGE_INIT) and directory.parent != directory:
                 directory = directory.parent
             self._tops[start] = directory
         return self._tops[start]

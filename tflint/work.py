@@ -63,7 +63,10 @@ def run_project_job(job: Job) -> Outcome:
         # The first of each: the file as read (--fix analyses its fixed text again later).
         graph = capture.graphs[0] if capture.graphs else None
         tree = capture.trees[0] if capture.trees else None
-    return Outcome(result, summarize(tree or _tree(job), graph_roots(graph), _cells(job)))
+    try:
+        return Outcome(result, summarize(tree or _tree(job), graph_roots(graph), _cells(job)))
+    except Exception:  # one file's summary must never stop the run: it contributes nothing
+        return Outcome(result)
 
 
 def _tree(job: Job) -> ast.Module | None:
@@ -76,7 +79,10 @@ def _tree(job: Job) -> ast.Module | None:
             return None
         text = python_source(notebook).code
     else:
-        text = job.source.decode(source_encoding(job.source), errors="replace")
+        try:
+            text = job.source.decode(source_encoding(job.source), errors="replace")
+        except (SyntaxError, LookupError):  # a broken coding cookie: TF001 says so
+            return None
     if len(text) < 2 * PYTHON_CHUNK_CHARS:
         return _parsed(text)
     body: list[ast.stmt] = []

@@ -38,7 +38,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 def run_cli(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
     """The finding lines the CLI prints, linting from `root`."""
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["--no-cache", *args])
+    result = CliRunner().invoke(main, ["--no-cache", "--preview", *args])
     return [line for line in result.output.splitlines() if ": TF" in line]
 
 
@@ -263,7 +263,7 @@ def scale(x):
 
 
 def lint(root: Path) -> RunResult:
-    return lint_paths([root], Settings(root=root), jobs=1)
+    return lint_paths([root], Settings(root=root, preview=True), jobs=1)
 
 
 def names(result: RunResult, root: Path) -> list[str]:
@@ -295,7 +295,7 @@ def test_editing_a_module_re_judges_only_the_files_that_depend_on_it(tmp_path: P
 
 def test_partial_run_reads_the_other_files_summaries_from_the_cache(tmp_path: Path) -> None:
     write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN, "helper.py": HELPER})
-    settings = Settings(root=tmp_path)
+    settings = Settings(root=tmp_path, preview=True)
     alone = lint_paths([tmp_path / "utils.py"], settings, jobs=1)
     assert alone.diagnostics == []  # nothing cached yet: train.py is not seen
     lint(tmp_path)  # a whole run caches every file's summary
@@ -386,3 +386,20 @@ def test_warm_run_answers_notebooks_with_notes_from_the_cache(tmp_path: Path) ->
         == first.notes
         == [(str(tmp_path / "train.ipynb"), "cell 1 skipped: `%%writefile` cell (not Python)")]
     )
+
+
+def test_without_preview_each_file_is_judged_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole-project analysis is a preview: by default `utils.record` is not graph code, with
+    `--preview` (or `preview = true` in [tool.tflint]) it is."""
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
+    monkeypatch.chdir(tmp_path)
+    plain = CliRunner().invoke(main, ["--no-cache", "."])
+    assert (plain.exit_code, plain.output) == (0, "All checks passed!\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.tflint]\npreview = true\n")
+    configured = CliRunner().invoke(main, ["--no-cache", "."])
+    assert configured.exit_code == 1
+    assert [line.split(" ")[1] for line in configured.output.splitlines() if ": TF" in line] == [
+        "TF105"
+    ]

@@ -116,9 +116,11 @@ def lint_paths(
     files of WATCHED_FILE_BYTES or more). A broken configuration met on the way raises
     ConfigError before any file is linted or fixed.
 
-    Whole-project analysis: every file is summarised (from the cache, or while it is linted),
-    the link step finds the functions other modules make graph code, and a file that gets
-    such roots is judged with them; its result is cached under its content and its roots."""
+    Whole-project analysis (preview: `--preview` or `preview = true`): every file is
+    summarised (from the cache, or while it is linted), the link step finds the functions
+    other modules make graph code, and a file that gets such roots is judged with them; its
+    result is cached under its content and its roots. Without preview each file is judged
+    alone, as its own module."""
     paths = list(paths)
     config = settings if isinstance(settings, ConfigTree) else ConfigTree(fixed=settings)
     cache = _open_cache(config, paths) if use_cache else None
@@ -132,12 +134,7 @@ def lint_paths(
             run.add(FileResult(filename, _unreadable(source, enabled)))
             continue
         files.append(_File(filename, source, enabled))
-    _summarise(files, cache, jobs, run, fix)
-    summaries = {f.filename: f.summary for f in files if f.summary is not None}
-    if cache is not None and paths and all(is_file(path) for path in paths):
-        summaries.update(_cached_context(paths, config, cache, summaries))
-    modules = ProjectModules(list(summaries), paths)
-    external = Linker(summaries, modules).external_roots()
+    external = _link(files, paths, config, cache, jobs, run, fix) if config.preview else {}
     todo: list[Job] = []
     keys: dict[str, str] = {}
     for file in files:
@@ -163,6 +160,24 @@ def lint_paths(
         run.linted.append(job.filename)
         _finish(run, cache, keys.get(job.filename), outcome.result)
     return run.finish()
+
+
+def _link(
+    files: list[_File],
+    paths: list[Path],
+    config: ConfigTree,
+    cache: LintCache | None,
+    jobs: int | None,
+    run: RunResult,
+    fix: FixMode | None,
+) -> dict[str, dict[str, Reason]]:
+    """The functions of each file that other modules make graph code (the link step)."""
+    _summarise(files, cache, jobs, run, fix)
+    summaries = {f.filename: f.summary for f in files if f.summary is not None}
+    if cache is not None and paths and all(is_file(path) for path in paths):
+        summaries.update(_cached_context(paths, config, cache, summaries))
+    modules = ProjectModules(list(summaries), paths)
+    return Linker(summaries, modules).external_roots()
 
 
 def _summarise(

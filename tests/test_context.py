@@ -532,6 +532,45 @@ def test_keras_call_without_build_is_still_traced_by_its_first_eager_call() -> N
     assert flagged_rows(source) == [8]
 
 
+def test_keras_call_without_sub_layers_runs_eagerly_on_an_eager_call() -> None:
+    """A layer with no `build` and no objects made in `__init__` runs `call` once, eagerly,
+    when called on an eager value (observed on Keras 3.15), and an element drawn from a
+    Dataset with `next(iter(ds))` in top-level code is eager."""
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Flip(keras.layers.Layer):
+            def __init__(self, factor=0.5):
+                super().__init__()
+                self.factor = factor
+            def call(self, x):
+                print(x)
+                return 255 - x
+        ds = tf.data.Dataset.from_tensor_slices(tf.zeros((4, 2))).batch(2)
+        batch, label = next(iter(ds)), None
+        image = next(iter(ds))
+        Flip()(image)
+        """
+    assert flagged_rows(source) == []
+
+
+def test_a_function_local_of_the_same_name_does_not_decide_a_top_level_value() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Flip(keras.layers.Layer):
+            def call(self, x):
+                print(x)
+                return 255 - x
+        def prepare(pair):
+            image, label = pair
+            return image
+        image = tf.ones((1, 2))
+        Flip()(image)
+        """
+    assert flagged_rows(source) == []
+
+
 def test_library_classes_and_main_blocks_keep_keras_methods_traced() -> None:
     source = """\
         import keras

@@ -56,7 +56,8 @@ class _Use:
     """What the module does with one Keras class and its instances."""
 
     traced: bool = False  # a tracing API, a use in graph code, or the object handed on
-    calls: list[cst.Call] = field(default_factory=list)  # `obj(...)`, `C(...)(...)`
+    # `obj(...)`, `C(...)(...)`, with the function they sit in (None: top-level code)
+    calls: list[tuple[cst.Call, FunctionNode | None]] = field(default_factory=list)
     handles: set[str] = field(default_factory=set)
 
 
@@ -146,7 +147,7 @@ def _class_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> Non
             use.handles.add(handle)
             return
     if isinstance(outer, cst.Call) and outer.func is parent:
-        use.calls.append(outer)
+        use.calls.append((outer, _enclosing_function(path)))
         return
     use.traced = True
 
@@ -155,20 +156,22 @@ def _handle_use(context: GraphContext, use: _Use, path: list[cst.CSTNode]) -> No
     node, parent = path[-1], path[-2]
     if isinstance(parent, cst.AssignTarget) and parent.target is node:
         return  # rebinding the name
-    function = next(
-        (a for a in reversed(path) if isinstance(a, cst.FunctionDef | cst.Lambda)), None
-    )
+    function = _enclosing_function(path)
     if isinstance(node, cst.Name) and function and context.binds_locally(function, node.value):
         return  # a function's own local of the same name
     if _in_graph(context, path):
         use.traced = True
     elif isinstance(parent, cst.Call) and parent.func is node:
-        use.calls.append(parent)
+        use.calls.append((parent, function))
     elif isinstance(parent, cst.Attribute) and parent.value is node:
         if parent.attr.value in _TRACING_APIS:
             use.traced = True
     elif not isinstance(parent, cst.Del):
         use.traced = True  # handed on: an argument, a list element, returned, ...
+
+
+def _enclosing_function(path: list[cst.CSTNode]) -> FunctionNode | None:
+    return next((a for a in reversed(path) if isinstance(a, cst.FunctionDef | cst.Lambda)), None)
 
 
 def _in_graph(context: GraphContext, path: list[cst.CSTNode]) -> bool:
@@ -198,23 +201,60 @@ def _eager_methods(
         # `obj(...)` runs `call` (layers, losses) or `update_state`/`result` (metrics);
         # a layer's `train_step` runs only when called by name or by fit.
         runs_on_call = info.kind is not KerasKind.LAYER or method_name == "call"
-        if runs_on_call and not all(_eager_call(context, call) for call in use.calls):
+        if runs_on_call and not all(_eager_call(context, *call) for call in use.calls):
             continue
-        # Layer.__call__ builds by running `call` on symbolic tensors unless `build` exists.
-        builds_by_running = context.find_method(name, "build", info) is None
-        if info.kind is KerasKind.LAYER and method_name == "call" and builds_by_running:
+        # Layer.__call__ builds a layer with sub-layers and no `build` by running `call` once
+        # more (observed on Keras 3.15: twice for the first eager call, once without them).
+        if (
+            info.kind is KerasKind.LAYER
+            and method_name == "call"
+            and _builds_by_running(context, info)
+        ):
             continue
         found.add(method)
     return found
 
 
-def _eager_call(context: GraphContext, call: cst.Call) -> bool:
-    return all(_eager_value(context, arg.value, 4) for arg in call.args)
+def _drawn_from_dataset(context: GraphContext, call: cst.Call, scope: FunctionNode | None) -> bool:
+    """`next(iter(ds))` on a tf.data Dataset: in plain Python code an eager element."""
+    if not (isinstance(call.func, cst.Name) and call.func.value == "next" and call.args):
+        return False
+    inner = call.args[0].value
+    return (
+        isinstance(inner, cst.Call)
+        and isinstance(inner.func, cst.Name)
+        and inner.func.value == "iter"
+        and bool(inner.args)
+        and context.is_dataset(inner.args[0].value, scope)
+    )
 
 
-def _eager_value(context: GraphContext, node: cst.BaseExpression, depth: int) -> bool:
+def _builds_by_running(context: GraphContext, info: ClassInfo) -> bool:
+    """No `build`, and `__init__` keeps objects it makes on `self` (sub-layers, perhaps)."""
+    name = info.node.name.value
+    if context.find_method(name, "build", info) is not None:
+        return False
+    init = context.find_method(name, "__init__", info)
+    return init is not None and any(
+        a.scope is init and isinstance(a.value, cst.Call) and not _is_weight_call(a.value)
+        for a in context.index.self_assignments
+    )
+
+
+def _is_weight_call(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_weight"
+
+
+def _eager_call(context: GraphContext, call: cst.Call, scope: FunctionNode | None) -> bool:
+    return all(_eager_value(context, arg.value, 4, scope) for arg in call.args)
+
+
+def _eager_value(
+    context: GraphContext, node: cst.BaseExpression, depth: int, scope: FunctionNode | None
+) -> bool:
     """Evidently an eager value outside graph code: literals, NumPy and TensorFlow results,
-    and names the module only ever assigns such values to."""
+    elements drawn from a tf.data Dataset in plain Python (`next(iter(ds))`), and names their
+    scope only ever assigns such values to (top-level code: the module's own assignments)."""
     if depth <= 0:
         return False
     if isinstance(node, cst.BaseNumber | cst.BaseString):
@@ -222,20 +262,26 @@ def _eager_value(context: GraphContext, node: cst.BaseExpression, depth: int) ->
     if isinstance(node, cst.Name):
         if node.value in ("True", "False", "None"):
             return True
-        values = [value for names, value in context.assignments if node.value in names]
-        return bool(values) and all(_eager_value(context, v, depth - 1) for v in values)
+        values = [
+            a.value for a in context.index.assignments if a.scope is scope and node.value in a.names
+        ]
+        return bool(values) and all(_eager_value(context, v, depth - 1, scope) for v in values)
     if isinstance(node, cst.List | cst.Tuple | cst.Set):
-        return all(_eager_value(context, e.value, depth) for e in node.elements)
+        return all(_eager_value(context, e.value, depth, scope) for e in node.elements)
     if isinstance(node, cst.Subscript):
-        return _eager_value(context, node.value, depth)
+        return _eager_value(context, node.value, depth, scope)
     if isinstance(node, cst.UnaryOperation):
-        return _eager_value(context, node.expression, depth)
+        return _eager_value(context, node.expression, depth, scope)
     if isinstance(node, cst.BinaryOperation):
-        return _eager_value(context, node.left, depth) and _eager_value(context, node.right, depth)
+        return _eager_value(context, node.left, depth, scope) and _eager_value(
+            context, node.right, depth, scope
+        )
     if isinstance(node, cst.Call):
+        if _drawn_from_dataset(context, node, scope):
+            return True
         qualname = context.imports.resolve(node.func)
         if qualname is not None and qualname.startswith(_EAGER_FACTORIES):
             return "placeholder" not in qualname  # tf.compat.v1.placeholder is symbolic
         if isinstance(node.func, cst.Attribute):  # `x.astype(...)`, `tf.ones(...).numpy()`
-            return _eager_value(context, node.func.value, depth)
+            return _eager_value(context, node.func.value, depth, scope)
     return False

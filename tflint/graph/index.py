@@ -120,6 +120,8 @@ class ModuleIndex:
     exempt_functions: frozenset[FunctionNode]
     transform_calls: tuple[tuple[Scope, cst.Call], ...]
     all_calls: tuple[tuple[Scope, cst.Call], ...]
+    # Calls whose result a function returns (`return keras.layers.Lambda(f)`).
+    returned_calls: frozenset[cst.Call]
     assignments: tuple[ScopedAssignment, ...]
     # `self.<name> = value` in functions (names holds the attribute name).
     self_assignments: tuple[ScopedAssignment, ...]
@@ -218,6 +220,7 @@ def build_index(module: cst.Module, imports: ImportMap) -> ModuleIndex:
         exempt_functions=frozenset(),
         transform_calls=tuple(indexer.transform_calls),
         all_calls=tuple(indexer.all_calls),
+        returned_calls=frozenset(indexer.returned_calls),
         assignments=tuple(indexer.assignments),
         self_assignments=tuple(indexer.self_assignments),
         other_decorators=tuple(indexer.other_decorators),
@@ -305,6 +308,7 @@ class _Indexer(cst.CSTVisitor):
         self.pending_exempt: list[tuple[Scope, cst.BaseExpression]] = []
         self.other_decorators: list[tuple[Scope, cst.FunctionDef, cst.BaseExpression]] = []
         self.all_calls: list[tuple[Scope, cst.Call]] = []
+        self.returned_calls: list[cst.Call] = []
         self.transform_calls: list[tuple[Scope, cst.Call]] = []
         # Bodies of `if` statements that tracing never enters: calls there do not make their
         # callees graph code.
@@ -401,6 +405,10 @@ class _Indexer(cst.CSTVisitor):
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._leave_function()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if isinstance(node.value, cst.Call):
+            self.returned_calls.append(node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in target_names(target.target)]

@@ -295,6 +295,8 @@ class GraphContext:
         for scope, call in self.index.all_calls:
             qualname = self.imports.resolve(call.func)
             if qualname == KERAS_LAMBDA:
+                if self._lambda_layer_placement_unknown(call):
+                    continue
                 text = "traced by Keras as the function of a `Lambda` layer"
                 traced(argument(call, 0, "function"), scope, text)
             elif qualname == VECTORIZED_MAP:
@@ -307,6 +309,16 @@ class GraphContext:
                         given = argument(call, position, keyword)
                     traced(given, scope, f"traced by Keras `fit` as {role} given to `compile`")
         return found
+
+    def _lambda_layer_placement_unknown(self, call: cst.Call) -> bool:
+        """A `Lambda` layer returned from a factory or bound to a plain name: whether it ends
+        up in a model (traced) or is called on eager tensors (its function runs eagerly,
+        observed on Keras 3.15) is not evident here, so its function is not taken for graph
+        code. In a list (`Sequential([...])`), an argument (`model.add(...)`), a sub-layer
+        (`self.f = Lambda(...)`) or called in place, it is."""
+        return call in self.index.returned_calls or any(
+            a.value is call and a.names for a in self.index.assignments
+        )
 
     def handed_functions(
         self, value: cst.BaseExpression, scope: Scope, depth: int = 4

@@ -2,6 +2,11 @@
 
 from tflint.checks.base import Check
 from tflint.checks.conversions import BatchDimensionCheck, ConversionCheck, IdentityTestCheck
+from tflint.checks.graph_calls import (
+    EagerOnlyCallCheck,
+    KerasObjectInGraphCheck,
+    PythonIteratorCheck,
+)
 from tflint.checks.loops import ListInTensorLoopCheck, TensorBreakCheck, UnrolledLoopCheck
 from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
 from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
@@ -21,15 +26,18 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     PythonClockCheck,
     OuterStateCheck,
     AttributeStateCheck,
+    PythonIteratorCheck,
     NumpyCallCheck,
     TensorNumpyCheck,
     ConversionCheck,
     NumpyDtypeLeakCheck,
     BatchDimensionCheck,
+    EagerOnlyCallCheck,
     IdentityTestCheck,
     VariableInGraphCheck,
     WeightsInCallCheck,
     ConfigLostCheck,
+    KerasObjectInGraphCheck,
     ScalarArgumentCheck,
     FunctionRecreatedCheck,
     UnrolledLoopCheck,

@@ -332,6 +332,61 @@ def test_init_build_and_create_once_guards_are_quiet() -> None:
     assert found(source) == []
 
 
+def test_build_time_helpers_get_or_create_and_creator_scopes_are_quiet() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+
+        def get_metric(name):
+            return keras.metrics.Mean(name=name)
+
+        class Metrics(keras.metrics.Metric):
+            def build(self, names):
+                self.items = [get_metric(n) for n in names]
+                self.built = True
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                if not self.built:
+                    self.build(["a"])
+
+        class Nested(keras.Model):
+            def build_model(self):
+                return keras.Sequential([keras.layers.Dense(2)])
+
+            def call(self, inputs):
+                model = tf.compat.v1.keras.utils.get_or_create_layer("m", self.build_model)
+                return model(inputs)
+
+        @tf.function
+        def intercepted():
+            with tf.variable_creator_scope(lambda next_creator, **kwargs: tf.constant(1.0)):
+                return keras.metrics.Sum().variables
+        """
+    assert found(source) == []
+
+
+def test_a_helper_graph_code_also_calls_directly_is_flagged() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+
+        def get_metric(name):
+            return keras.metrics.Mean(name=name)
+
+        class Metrics(keras.metrics.Metric):
+            def build(self, names):
+                self.items = [get_metric(n) for n in names]
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                self.build(["a"])
+
+        @tf.function
+        def step(x):
+            return get_metric("b")(x)
+        """
+    assert found(source) == [(5, 12, "TF304")]
+
+
 def test_weightless_layers_run_and_dense_raises_in_a_tf_function() -> None:
     """What TF304 keys on (TF 2.21 / Keras 3)."""
     x = tf.ones((2, 3))

@@ -69,6 +69,30 @@ class Scaled(keras.layers.Layer):
         return self.scale(inputs)
 
 
+def mean_metric(name):
+    return keras.metrics.Mean(name=name)
+
+
+class MetricSet(keras.metrics.Metric):
+    """Builds its metrics in `build`, which `update_state` runs once."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.members = None
+
+    def build(self, names):
+        self.members = [mean_metric(name) for name in names]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.members is None:
+            self.build(["error"])
+        for member in self.members:
+            member.update_state(y_pred - y_true)
+
+    def result(self):
+        return self.members[0].result()
+
+
 def make_model():
     # Eager code: building a model is what this function is for.
     return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dropout(0.1)])
@@ -84,3 +108,6 @@ if __name__ == "__main__":
     lazy = LazyHead()
     print(lazy(x).shape, lazy(x).shape, len(lazy.projection.weights), "weights, made once")
     print(len(model.weights), "weights", make_model()(x).shape)
+    metric_set = MetricSet()
+    metric_set.update_state(tf.zeros((4, 2)), tf.ones((4, 2)))
+    print("metric set:", float(metric_set.result()))

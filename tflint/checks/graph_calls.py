@@ -95,15 +95,12 @@ class KerasObjectInGraphCheck(Check):
     codes = frozenset({"TF304"})
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        if not ctx.in_graph or ctx.function is None:
-            return
-        function = ctx.function
-        if isinstance(function, cst.FunctionDef) and function.name.value in ("__init__", "build"):
+        if not ctx.in_graph or ctx.function is None or _runs_once(ctx.function, ctx):
             return
         qualname = ctx.qualname(node.func)
         kind = _stateful_keras_class(qualname) if qualname else None
         kind = kind or _own_class_state(node, ctx)
-        if kind is None or under_create_once_guard(ctx):
+        if kind is None or under_create_once_guard(ctx) or _creation_intercepted(ctx):
             return
         spelled = cst.Module([]).code_for_node(node.func)
         ctx.report(
@@ -115,6 +112,61 @@ class KerasObjectInGraphCheck(Check):
             "(run eagerly, each call gets a new, untrained object); create it once, in "
             "`__init__`/`build` or outside the function, and call it here",
         )
+
+
+_ONCE_METHODS = frozenset({"__init__", "build"})
+_VARIABLE_CREATOR_SCOPES = frozenset(
+    {"tensorflow.variable_creator_scope", "tensorflow.compat.v1.variable_creator_scope"}
+)
+
+
+def _runs_once(
+    function: FunctionNode, ctx: FileContext, seen: frozenset[FunctionNode] = frozenset()
+) -> bool:
+    """Code that runs once per object however often graph code runs: `__init__` and `build`
+    (Keras builds a layer once; `if not self.built: self.build()`), the helpers only they
+    call, and builders graph code only hands to `get_or_create_layer` (TensorFlow's
+    create-once API for TF1-style layers)."""
+    if isinstance(function, cst.FunctionDef) and function.name.value in _ONCE_METHODS:
+        return True
+    callers = ctx.graph.helper_calls.get(function)
+    if not callers or function in seen:
+        return False
+    return all(
+        _runs_once(caller, ctx, seen | {function})
+        if site is not None
+        else _handed_to_get_or_create(caller, function, ctx)
+        for caller, site in callers
+    )
+
+
+def _handed_to_get_or_create(caller: FunctionNode, builder: FunctionNode, ctx: FileContext) -> bool:
+    """`get_or_create_layer("name", self.build_model)` in `caller` hands over `builder`."""
+    name = builder.name.value if isinstance(builder, cst.FunctionDef) else None
+    for node in nodes(caller):
+        qualname = ctx.qualname(node.func) if isinstance(node, cst.Call) else None
+        if isinstance(node, cst.Call) and (qualname or "").endswith(".get_or_create_layer"):
+            for arg in node.args:
+                value = arg.value
+                handed = value.attr if isinstance(value, cst.Attribute) else value
+                if isinstance(handed, cst.Name) and handed.value == name:
+                    return True
+    return False
+
+
+def _creation_intercepted(ctx: FileContext) -> bool:
+    """Inside `with tf.variable_creator_scope(creator):` the creator decides what a variable
+    creation makes (a test may hand back constants): nothing says it raises."""
+    for node in ctx.enclosing():
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                if (
+                    isinstance(call, cst.Call)
+                    and ctx.qualname(call.func) in _VARIABLE_CREATOR_SCOPES
+                ):
+                    return True
+    return False
 
 
 # -- TF206 eager-only-api-in-graph ------------------------------------------------------------

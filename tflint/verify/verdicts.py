@@ -323,7 +323,9 @@ def _state(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -
         if e0 and g0 and None not in (e0.number, e1.number, g0.number, g1.number):
             eager_delta = (e1.number or 0) - (e0.number or 0)
             graph_delta = (g1.number or 0) - (g0.number or 0)
-            if eager_delta != graph_delta:
+            # Deltas differ, and so do the values left: a flag set to the same constant
+            # (`settings.traced = True`) changes only on the first run, eager or graph.
+            if eager_delta != graph_delta and e1.number != g1.number:
                 label = f"items in {name}" if container else name
                 return confirmed(
                     f"{label} changed by {_num(graph_delta)} in {graph.calls} "

@@ -15,7 +15,7 @@ import libcst as cst
 
 from tflint.checks.base import WEIGHT_METHODS, Check, FileContext, collect_assignments
 from tflint.checks.state import under_create_once_guard
-from tflint.context import FunctionNode, KerasKind
+from tflint.graph import FunctionNode, KerasKind
 from tflint.names import target_names
 from tflint.traverse import nodes
 
@@ -69,7 +69,7 @@ def _own_class_state(call: cst.Call, ctx: FileContext) -> str | None:
     kind = ctx.graph.class_kind(call.func.value)
     if kind not in (KerasKind.LAYER, KerasKind.METRIC):
         return None
-    for info in ctx.graph._lineage(call.func.value):
+    for info in ctx.graph.index.lineage(call.func.value):
         if any(_stateful_keras_class(base) for base in info.base_qualnames):
             return kind.value.lower()
         for node in nodes(info.node):
@@ -276,7 +276,7 @@ def _is_model_class(ctx: FileContext) -> bool:
     """Whether the enclosing class is a Keras Model (not a plain Layer, which has no `fit`),
     and defines none of the flagged methods itself."""
     class_name = ctx.frame.class_name or ""
-    lineage = ctx.graph._lineage(class_name)
+    lineage = ctx.graph.index.lineage(class_name)
     if any(method in info.methods for info in lineage for method in _MODEL_METHODS):
         return False
     return any(
@@ -310,7 +310,7 @@ def _builds_model(value: cst.BaseExpression, ctx: FileContext) -> bool:
         info = ctx.graph.classes.get(value.func.value)
         return info is not None and any(
             base in ("keras.Model", "keras.Sequential") or base.startswith("keras.models.")
-            for lineage in ctx.graph._lineage(value.func.value)
+            for lineage in ctx.graph.index.lineage(value.func.value)
             for base in lineage.base_qualnames
         )
     return False

@@ -615,6 +615,131 @@ def test_variables_eager_methods_and_static_facts_are_quiet() -> None:
     assert found(source) == []
 
 
+# -- TF105: attributes of outer objects -----------------------------------------------------
+
+OUTER_OBJECT = """\
+    import tensorflow as tf
+
+    class Stats:
+        n = 0
+
+    stats = Stats()
+
+    @tf.function
+    def f(x, box):
+        {body}
+        return x
+    """
+
+
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        ("stats.n += 1", "`stats.n += ...`"),
+        ("stats.n -= x", "`stats.n -= ...`"),
+        ("stats.n = stats.n + 1", "`stats.n = ...`"),
+        ("stats.last = x * 2.0", "`stats.last = ...`"),
+        ("stats.last: tf.Tensor = tf.identity(x)", "`stats.last = ...`"),
+    ],
+)
+def test_attributes_of_a_module_level_object(body: str, what: str) -> None:
+    source = OUTER_OBJECT.format(body=body)
+    assert found(source) == [(10, 5, "TF105")]
+    assert only_message(source) == (
+        f"{what} changes a module-level variable from graph code (decorated with "
+        "@tf.function): it happens once per trace, not on every call, and can leak symbolic "
+        "tensors; use a `tf.Variable`, return the value, or a `tf.TensorArray`"
+    )
+
+
+def test_attributes_of_an_argument_and_of_a_closure_object() -> None:
+    source = OUTER_OBJECT.format(body="box.count += 1")
+    assert found(source) == [(10, 5, "TF105")]
+    assert only_message(source).startswith(
+        "`box.count += ...` mutates `box`, an argument of a tf.function (decorated with "
+        "@tf.function): the object is changed once per trace, not on every call"
+    )
+    closure = """\
+        import tensorflow as tf
+
+        def make():
+            class Box:
+                n = 0
+            tally = Box()
+
+            @tf.function
+            def f(x):
+                tally.n += 1
+                return x
+
+            return f
+        """
+    assert found(closure) == [(10, 9, "TF105")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "stats.ready = True",  # a plain value that does not evolve: the same on every trace
+        "stats.units = x.shape[-1]",
+        "local = Stats(); local.n += 1",  # made in the call
+        "if stats.scale is None: stats.scale = 2.0",  # create-once, no tensor kept
+        "tf.config.optimizer = 1",  # an imported module, not a module-level variable
+    ],
+)
+def test_attribute_look_alikes_are_quiet(body: str) -> None:
+    assert found(OUTER_OBJECT.format(body=body)) == []
+
+
+def test_self_stays_with_tf106_and_tf_objects_are_quiet() -> None:
+    source = """\
+        import keras
+        import tensorflow as tf
+
+        optimizer = keras.optimizers.SGD(0.1)
+
+        class Model(tf.Module):
+            def __init__(self):
+                self.n = 0
+
+            def make(self):
+                @tf.function
+                def g(x):
+                    self.n += 1
+                    return x
+                return g
+
+        @tf.function
+        def decay(x):
+            optimizer.learning_rate = x * 0.5
+            return x
+        """
+    assert [code for _, _, code in found(source)] == []
+
+
+def test_an_outer_object_attribute_changes_once_per_trace() -> None:
+    """What the attribute form of TF105 claims, with real TensorFlow."""
+
+    class Stats:
+        def __init__(self) -> None:
+            self.n = 0
+            self.last: tf.Tensor | None = None
+
+    stats = Stats()
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        stats.n += 1
+        stats.last = x * 2.0
+        return x
+
+    for value in (1.0, 2.0, 3.0):
+        f(tf.constant(value))
+    assert stats.n == 1
+    with pytest.raises(TypeError, match="out of scope"):
+        stats.last + 1.0
+
+
 # -- create-once guards (TF105) -------------------------------------------------------------
 
 GUARDED = """\

@@ -66,6 +66,11 @@ _RULES = (
         "Python attributes assigned in graph code hold trace-time values, not per-call state.",
     ),
     Rule(
+        "TF107",
+        "python-iterator-in-graph",
+        "`next()` on a Python iterator in graph code takes one element per trace, frozen.",
+    ),
+    Rule(
         "TF201",
         "numpy-call-in-graph",
         "NumPy functions cannot take symbolic tensors.",
@@ -89,6 +94,11 @@ _RULES = (
         "`x.shape[0]` is `None` where the batch size is unknown while tracing.",
     ),
     Rule(
+        "TF206",
+        "eager-only-api-in-graph",
+        "Keras `fit`/`predict`/`save` and `as_numpy_iterator` raise in graph code.",
+    ),
+    Rule(
         "TF207",
         "identity-test-on-tensor",
         "`t is True` / `t is False` is decided by the object, never by the tensor's value.",
@@ -103,6 +113,11 @@ _RULES = (
         "TF303",
         "config-lost-on-save",
         "A configurable Loss/Metric without `get_config` reloads with default arguments.",
+    ),
+    Rule(
+        "TF304",
+        "keras-object-created-in-graph",
+        "A Keras layer, optimizer or metric constructed in graph code makes variables per trace.",
     ),
     Rule(
         "TF401",

@@ -92,6 +92,22 @@ def memoized(x):
     return x * memo["scale"]
 
 
+class Tally:
+    def __init__(self):
+        self.steps = 0
+        self.last = None
+
+
+tally = Tally()
+
+
+@tf.function
+def counted_step(x):
+    tally.steps += 1  # expect: TF105
+    tally.last = x * 2.0  # expect: TF105
+    return x * 2.0
+
+
 def remember(i):
     mapped.append(i)  # expect: TF105
     return i
@@ -125,6 +141,13 @@ if __name__ == "__main__":
     model.fit(np.ones((16, 2)), np.ones((16, 1)), batch_size=4, epochs=2, verbose=0)
     print("seen_inputs:", len(seen_inputs), "batch_sizes:", len(batch_sizes), "after 8 steps")
     print(list(numbers.as_numpy_iterator()), "mapped:", len(mapped))  # 3 elements, 1 append
+    for value in (1.0, 2.0, 3.0):
+        counted_step(tf.constant(value))
+    print("tally.steps:", tally.steps, "after 3 calls")  # 1
+    try:
+        print(tally.last + 1.0)
+    except TypeError as error:  # a symbolic tensor of the finished trace
+        print("tally.last:", str(error).splitlines()[0][:70])
     memoized(tf.constant(1.0))
     try:
         memoized(tf.constant([1.0, 2.0]))  # a new shape: a second trace reads the first's tensor

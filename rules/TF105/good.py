@@ -128,6 +128,30 @@ def make_step(optimizer):
     return descend
 
 
+class Settings:
+    traced = False
+
+
+settings = Settings()
+
+
+class Tally:
+    def __init__(self):
+        self.steps = tf.Variable(0)
+
+
+tally = Tally()
+
+
+@tf.function
+def counted_step(x):
+    tally.steps.assign_add(1)  # the counter is a variable: it counts every call
+    settings.traced = True  # a plain value that does not evolve: the same on every trace
+    scratch = Settings()
+    scratch.total = x * 2.0  # an object made in the call: it lives and dies with the trace
+    return scratch.total
+
+
 def train(steps):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
@@ -153,5 +177,8 @@ if __name__ == "__main__":
     print([float(scored(tf.ones((1, 2)))[0, 0]) for _ in range(3)], "heads:", len(heads))  # 1
     project = make_projector()
     print(project(tf.ones((1, 3))).numpy(), project(tf.ones((2, 3))).numpy())
+    for value in (1.0, 2.0, 3.0):
+        counted_step(tf.constant(value))
+    print("tally.steps:", int(tally.steps.numpy()), "traced:", settings.traced)  # 3, True
     params, state = make_step(Sgd())([tf.constant(1.0)], tf.constant(0))
     print("descended to", float(params[0]), "after", int(state), "step")

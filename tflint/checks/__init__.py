@@ -8,6 +8,11 @@ from tflint.checks.errors import (
     RaiseInTensorBranchCheck,
     TryExceptInGraphCheck,
 )
+from tflint.checks.graph_calls import (
+    EagerOnlyCallCheck,
+    KerasObjectInGraphCheck,
+    PythonIteratorCheck,
+)
 from tflint.checks.loops import ListInTensorLoopCheck, TensorBreakCheck, UnrolledLoopCheck
 from tflint.checks.numpy_use import NumpyCallCheck, NumpyDtypeLeakCheck, TensorNumpyCheck
 from tflint.checks.retracing import FunctionRecreatedCheck, RunEagerlyCheck, ScalarArgumentCheck
@@ -28,15 +33,18 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     PythonClockCheck,
     OuterStateCheck,
     AttributeStateCheck,
+    PythonIteratorCheck,
     NumpyCallCheck,
     TensorNumpyCheck,
     ConversionCheck,
     NumpyDtypeLeakCheck,
     BatchDimensionCheck,
+    EagerOnlyCallCheck,
     IdentityTestCheck,
     VariableInGraphCheck,
     WeightsInCallCheck,
     ConfigLostCheck,
+    KerasObjectInGraphCheck,
     ScalarArgumentCheck,
     FunctionRecreatedCheck,
     UnrolledLoopCheck,

@@ -453,6 +453,46 @@ class OuterStateCheck(Check):
         if kind is not None:
             self._report(node, f"item assignment to `{name}[...]`", name, kind, ctx)
 
+    def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
+        if ctx.in_graph:
+            for target in node.targets:
+                for element, value in _paired(target.target, node.value):
+                    self._check_attribute(element, value, "=", ctx)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign, ctx: FileContext) -> None:
+        if ctx.in_graph and node.value is not None:
+            self._check_attribute(node.target, node.value, "=", ctx)
+
+    def visit_AugAssign(self, node: cst.AugAssign, ctx: FileContext) -> None:
+        if ctx.in_graph:
+            operator = cst.Module([]).code_for_node(node.operator).strip()
+            self._check_attribute(node.target, node.value, operator, ctx)
+
+    def _check_attribute(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression,
+        operator: str,
+        ctx: FileContext,
+    ) -> None:
+        """`stats.n += 1`, `stats.n = stats.n + 1` or `state.last = <tensor>` on an outer
+        object other than `self` (TF106's). Setting a plain value that does not evolve
+        (`config.ready = True`) gives the same result on every trace and stays quiet."""
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        name, attribute = target.value.value, target.attr.value
+        if name in ("self", "cls", ctx.self_name()) or name in ctx.graph.names_assigned_from(
+            _TF_FACTORIES
+        ):
+            return
+        evolving = operator != "=" or any(_is_attribute(n, name, attribute) for n in nodes(value))
+        if not (evolving or _trace_tensor(value, ctx)) or self._creates_once(name, [value], ctx):
+            return
+        kind = self._outer_kind(name, ctx)
+        if kind is not None:
+            what = f"`{name}.{attribute} {operator} ...`"
+            self._report(target, what, name, kind, ctx, outcome=_ARGUMENT_OUTCOMES["object"])
+
     @staticmethod
     def _creates_once(name: str, stored: list[cst.BaseExpression], ctx: FileContext) -> bool:
         """`if not cache: cache["model"] = build()`: the first trace fills state that later
@@ -490,11 +530,16 @@ class OuterStateCheck(Check):
 
     @staticmethod
     def _report(
-        node: cst.CSTNode, what: str, name: str | None, kind: str, ctx: FileContext
+        node: cst.CSTNode,
+        what: str,
+        name: str | None,
+        kind: str,
+        ctx: FileContext,
+        outcome: str | None = None,
     ) -> None:
         if kind == _PARAMETER:
             assert name is not None
-            happens = _ARGUMENT_OUTCOMES[_argument_kind(name, ctx)]
+            happens = outcome or _ARGUMENT_OUTCOMES[_argument_kind(name, ctx)]
             message = (
                 f"{what} mutates `{name}`, an argument of a tf.function ({ctx.where()}): "
                 f"{happens}; modify a copy, or return the new value"

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import itertools
 import re
+import types
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,9 +115,17 @@ def summarize(value: Any) -> Snap:
     return Snap(type(value).__name__)
 
 
+_ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
+
+
 def watched_names(lines: Iterable[str]) -> set[str]:
-    """`self.attr` and bare names on the flagged lines (filtered later against real state)."""
-    return {f"{m[1] or ''}{m[2]}" for line in lines for m in _IDENTIFIER.finditer(line)}
+    """`self.attr`, other `name.attr` and bare names on the flagged lines (filtered later
+    against real state)."""
+    names = {f"{m[1] or ''}{m[2]}" for line in lines for m in _IDENTIFIER.finditer(line)}
+    names.update(
+        f"{m[1]}.{m[2]}" for line in lines for m in _ATTRIBUTE.finditer(line) if m[1] != "self"
+    )
+    return names
 
 
 _WATCHED = (tf.Variable, tf.Tensor, bool, int, float, list, dict, set)
@@ -139,6 +148,15 @@ def _visible(names: set[str], module: Module, runner: Runner, inputs: Inputs) ->
             value = state[name]
         elif name in module.namespace:
             value = module.namespace[name]
+        elif "." in name:  # `stats.count` on an outer object (TF105)
+            owner_name, attribute = name.split(".", 1)
+            owner = state.get(owner_name, module.namespace.get(owner_name))
+            if owner is None or isinstance(owner, types.ModuleType):
+                continue
+            try:
+                value = getattr(owner, attribute)
+            except Exception:
+                continue
         else:
             continue
         if isinstance(value, _WATCHED):

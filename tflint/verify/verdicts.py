@@ -54,15 +54,22 @@ EXPECTED_ERRORS: dict[str, tuple[tuple[type[BaseException], ...], str]] = {
         r"|not well defined|tolist",
     ),
     "TF205": ((TypeError, ValueError), r"None"),
+    # Keras' loops and saving, `as_numpy_iterator`, `tf.saved_model.save` when traced
+    # (OperatorNotAllowedInGraphError is a TypeError).
+    "TF206": (
+        (TypeError, AttributeError, NotImplementedError, RuntimeError, AssertionError),
+        r"symbolic|numpy|eager|NoneType|cross-replica|traced @tf.function",
+    ),
     "TF301": ((ValueError,), r"singleton|non-first call|created on the first call"),
     "TF302": ((ValueError,), r"add new elements of state|already built|singleton|lifted"),
+    "TF304": ((ValueError,), r"singleton|created on the first call"),
     "TF405": ((TypeError,), r"as a Python `bool`"),  # OperatorNotAllowedInGraphError
     "TF501": ((TypeError,), r"as a Python `?bool`? is not allowed|Iterating over a symbolic"),
     "TF502": ((ValueError,), r"must also be initialized in the (else|main) branch"),
 }
 # Graph-only errors that outer-state mutation causes wherever TensorFlow notices it.
 _LEAKED = r"should not modify its Python input arguments|out of scope|InaccessibleTensorError"
-DIVERGENCE = {"TF105", "TF106", *SIDE_EFFECT_KINDS, *EXPECTED_ERRORS}
+DIVERGENCE = {"TF105", "TF106", "TF107", *SIDE_EFFECT_KINDS, *EXPECTED_ERRORS}
 
 
 def unverifiable(reason: str) -> Result:
@@ -114,6 +121,11 @@ def _verify(group: Group, finding: Finding) -> Result:
 def _divergence(group: Group, finding: Finding) -> Result:
     """Rules whose evidence is an eager run next to a graph run of the same inputs; a
     not-reproduced verdict names the inputs, so the user can judge them."""
+    if finding["code"] == "TF206" and "run_functions_eagerly" in group.span_text(finding):
+        return unverifiable(
+            "run_functions_eagerly raises nothing: it switches later calls to eager mode, "
+            "which the verifier's own eager/graph switching overrides"
+        )
     comparison = group.comparison(finding)
     result = _compared(group, finding, comparison)
     if result.status is Status.NOT_REPRODUCED and comparison.inputs is not None:
@@ -139,7 +151,7 @@ def _compared(group: Group, finding: Finding, comparison: Comparison) -> Result:
     eager, graph = comparison.eager, comparison.graph
     neutral = comparison.neutralised
     # Judged on its own, with the `.numpy()` that fails the graph set aside.
-    if code != "TF202" and neutral is not None and neutral.recording.error is None:
+    if code not in ("TF202", "TF206") and neutral is not None and neutral.recording.error is None:
         result = _compared_runs(group, finding, comparison, eager, neutral)
         return replace(result, evidence=f"{result.evidence} {_NEUTRALISED}")
     return _compared_runs(group, finding, comparison, eager, graph)
@@ -170,6 +182,13 @@ def _compared_runs(
         return _graph_error(group, finding, graph, where)
     if code in ("TF105", "TF106"):
         return _state(group, finding, eager, graph, where)
+    if code == "TF107":
+        if graph.recording.error is not None:
+            return _graph_failed(group, graph.recording.error)
+        return _frozen_outputs(eager, graph, where) or not_reproduced(
+            f"{graph.calls} graph calls of {where} returned {len(set(graph.outputs))} distinct "
+            f"values, {eager.calls} eager calls {len(set(eager.outputs))}"
+        )
     events = _events(group, finding, eager, graph, where)
     if code in ("TF103", "TF104") and events.status is not Status.CONFIRMED:
         # A draw the taps cannot see (NumPy Generator, datetime): frozen outputs show it.
@@ -307,7 +326,9 @@ def _state(group: Group, finding: Finding, eager: Run, graph: Run, where: str) -
         if e0 and g0 and None not in (e0.number, e1.number, g0.number, g1.number):
             eager_delta = (e1.number or 0) - (e0.number or 0)
             graph_delta = (g1.number or 0) - (g0.number or 0)
-            if eager_delta != graph_delta:
+            # Deltas differ, and so do the values left: a flag set to the same constant
+            # (`settings.traced = True`) changes only on the first run, eager or graph.
+            if eager_delta != graph_delta and e1.number != g1.number:
                 label = f"items in {name}" if container else name
                 return confirmed(
                     f"{label} changed by {_num(graph_delta)} in {graph.calls} "

@@ -608,6 +608,38 @@ def test_variable_created_in_tf_function(header, body, column, spelling) -> None
     assert "singleton tf.Variables created on the first call" in diagnostic.message
 
 
+def test_variable_in_the_call_of_a_layer_a_script_runs_eagerly() -> None:
+    """Called eagerly, the layer makes a new, untracked variable on every call (observed on
+    TF 2.21 / Keras 3.15: 0 weights after two calls): still TF301, with the eager claim."""
+    source = """\
+        import tensorflow as tf
+        class Scale(tf.keras.layers.Layer):
+            def call(self, inputs):
+                var = tf.Variable(2.0)
+                return inputs * var
+        layer = Scale()
+        layer(tf.ones((1, 2)))
+        """
+    diagnostic = only(source)
+    assert (diagnostic.code, diagnostic.location.row) == ("TF301", 4)
+    assert diagnostic.message.startswith(
+        "`tf.Variable` created in `call`, which this module runs eagerly: every call makes a new "
+        "variable the layer does not track"
+    )
+    layer = _eager_scale_layer()
+    layer(tf.ones((1, 2)))
+    layer(tf.ones((1, 2)))
+    assert layer.weights == []
+
+
+def _eager_scale_layer() -> keras.layers.Layer:
+    class Scale(keras.layers.Layer):
+        def call(self, inputs):
+            return inputs * tf.Variable(2.0)
+
+    return Scale()
+
+
 def test_local_variable_in_keras_call_is_tf301_only() -> None:
     source = LAYER.format(body="state = tf.Variable(tf.zeros_like(inputs))")
     assert found(source) == [(8, 17, "TF301")]

@@ -52,6 +52,18 @@ def _in_keras_call(ctx: FileContext) -> bool:
     )
 
 
+def _in_eager_keras_call(ctx: FileContext) -> bool:
+    """Directly in a layer's `call` that the module evidently runs eagerly only (graph/
+    keras_use): a variable made there is still a new, untracked one on every call."""
+    method = ctx.enclosing_method()
+    return (
+        _in_keras_call(ctx)
+        and method is not None
+        and ctx.function is method[1]
+        and method[1] in ctx.graph.keras_eager
+    )
+
+
 def _assigned_to_self(ctx: FileContext) -> bool:
     parent = ctx.parent()
     if isinstance(parent, cst.Assign):
@@ -64,12 +76,25 @@ class VariableInGraphCheck(Check):
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         factory = ctx.qualname(node.func)
-        where = _traced_because(ctx) if factory in VARIABLE_FACTORIES else None
-        if where is None:
+        if factory not in VARIABLE_FACTORIES:
+            return
+        where = _traced_because(ctx)
+        if where is None and not _in_eager_keras_call(ctx):
             return
         if under_create_once_guard(ctx) or (_in_keras_call(ctx) and _assigned_to_self(ctx)):
             return  # the create-once idiom; or TF302's case
         spelling = "tf.Variable" if factory == "tensorflow.Variable" else factory
+        if where is None:
+            ctx.report(
+                node,
+                "TF301",
+                f"`{spelling}` created in `call`, which this module runs eagerly: every call "
+                "makes a new variable the layer does not track (it has no weights, so nothing "
+                "trains or is saved), and in a model or `fit` TensorFlow raises `ValueError: "
+                "tf.function only supports singleton tf.Variables created on the first call`; "
+                "create it once in `build()` with `self.add_weight`",
+            )
+            return
         ctx.report(
             node,
             "TF301",

@@ -61,14 +61,13 @@ class Ensemble(keras.Model):
 
 class Scaler:
     def fit(self, x):
-        self.mean = tf.reduce_mean(x)
-        return self
+        return tf.reduce_mean(x)
 
 
 @tf.function
 def standardised(x, scaler):
-    scaler.fit(x)  # not a Keras model: nothing says it needs eager values
-    return x - scaler.mean
+    mean = scaler.fit(x)  # not a Keras model: nothing says it needs eager values
+    return x - mean
 
 
 @tf.function

@@ -41,6 +41,12 @@ def positions(diagnostics: list[Diagnostic]) -> list[tuple[int, int, str]]:
     return [(d.location.row, d.location.column, d.code) for d in diagnostics]
 
 
+def single(diagnostics: list[Diagnostic]) -> Diagnostic:
+    """The one finding a snippet must have (the assertion shows all of them otherwise)."""
+    assert len(diagnostics) == 1, diagnostics
+    return diagnostics[0]
+
+
 def run_tensorflow_program(script: Path) -> subprocess.CompletedProcess[str]:
     """Run a fixed or example program with real TensorFlow (its log noise silenced); it must
     exit 0. Tests read what it printed."""

@@ -8,7 +8,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from tests.snippets import lint_snippet, positions
+from tests.snippets import lint_snippet, positions, single
 from tflint.diagnostics import Diagnostic
 
 CODES = frozenset({"TF203", "TF205", "TF207"})
@@ -23,9 +23,7 @@ def found(source: str) -> list[tuple[int, int, str]]:
 
 
 def only(source: str) -> Diagnostic:
-    diagnostics = lint(source)
-    assert len(diagnostics) == 1, diagnostics
-    return diagnostics[0]
+    return single(lint(source))
 
 
 def in_tf_function(body: str, decorator: str = "@tf.function") -> str:

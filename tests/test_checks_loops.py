@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 import tensorflow as tf
 
-from tests.snippets import lint_snippet, positions
+from tests.snippets import lint_snippet, positions, single
 from tflint.diagnostics import Applicability, Diagnostic
 from tflint.fixes import fix_source
 
@@ -32,9 +32,7 @@ def found_at(diagnostic: Diagnostic) -> tuple[str, int, int]:
 
 
 def only(source: str) -> Diagnostic:
-    diagnostics = lint(source)
-    assert len(diagnostics) == 1, diagnostics
-    return diagnostics[0]
+    return single(lint(source))
 
 
 def load(source: str) -> ModuleType:

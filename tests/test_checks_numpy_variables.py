@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.snippets import lint_snippet, positions
+from tests.snippets import lint_snippet, positions, single
 from tflint.checks.numpy_use import EXACT_TENSORFLOW_EQUIVALENTS
 from tflint.diagnostics import Applicability, Diagnostic, Location
 from tflint.fixes import fix_source
@@ -28,9 +28,7 @@ def found(source: str) -> list[tuple[int, int, str]]:
 
 
 def only(source: str) -> Diagnostic:
-    diagnostics = lint(source)
-    assert len(diagnostics) == 1, diagnostics
-    return diagnostics[0]
+    return single(lint(source))
 
 
 def fixed(source: str, *, unsafe: bool = False) -> str:

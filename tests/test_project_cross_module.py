@@ -352,23 +352,6 @@ def test_re_exports_handed_functions_and_py_function_boundaries(
     assert "called from `step` (decorated with @tf.function) in `train.py:9`" in found[0]
 
 
-@pytest.mark.verify
-def test_verifier_says_precisely_why_it_cannot_trace_code_another_module_traces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The verifier runs one module alone: code only another module traces is unverifiable,
-    with the caller named, never judged not-reproduced."""
-    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
-    found = run_cli(tmp_path, monkeypatch, "--verify", ".")
-    assert len(found) == 1
-    assert found[0].startswith("utils.py:5:5: TF105 ")
-    assert found[0].endswith(
-        "[unverifiable: traced from another module (`train_step` in `train.py:8`): the "
-        "verifier imports and runs one module alone, so it cannot trace this code the way "
-        "that caller does]"
-    )
-
-
 def test_warm_run_answers_notebooks_with_notes_from_the_cache(tmp_path: Path) -> None:
     """A notebook's skipped cells are --verbose notes of its content: cached with it, so a
     warm run starts no worker for it."""

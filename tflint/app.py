@@ -240,8 +240,11 @@ def _show_diffs(result: RunResult, options: Options) -> int:
 
 
 def _verify(result: RunResult, options: Options, sources: dict[str, str]) -> int | None:
+    from tflint.project.modules import ProjectModules
     from tflint.verify import VerifyError, verify_diagnostics  # imports TF lazily
 
+    roots = [Path(p) for p in (options.paths or (".",))]
+    project = ProjectModules(result.project, roots) if result.project else None
     try:
         result.diagnostics = verify_diagnostics(
             result.diagnostics,
@@ -251,6 +254,7 @@ def _verify(result: RunResult, options: Options, sources: dict[str, str]) -> int
             python=options.python,
             sources=sources,
             verbose=options.verbose,
+            project=project,
         )
     except VerifyError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -49,6 +49,8 @@ class RunResult:
     not_analysed: list[tuple[str, str]] = field(default_factory=list)  # (filename, why)
     fixed_source: bytes | None = None  # `-` with --fix: the source to print, fixed or as it was
     linted: list[str] = field(default_factory=list)  # files analysed, not answered by the cache
+    # The project's files (those the link step saw), for --verify to find a tracing caller.
+    project: list[str] = field(default_factory=list)
 
     def add(self, outcome: FileResult | FileFix) -> None:
         if isinstance(outcome, FileFix):
@@ -134,6 +136,7 @@ def lint_paths(
             run.add(FileResult(filename, _unreadable(source, enabled)))
             continue
         files.append(_File(filename, source, enabled))
+    run.project = [file.filename for file in files]
     external = _link(files, paths, config, cache, jobs, run, fix) if config.preview else {}
     todo: list[Job] = []
     keys: dict[str, str] = {}
@@ -177,6 +180,7 @@ def _link(
     if cache is not None and paths and all(is_file(path) for path in paths):
         summaries.update(_cached_context(paths, config, cache, summaries))
     modules = ProjectModules(list(summaries), paths)
+    run.project = modules.files
     return Linker(summaries, modules).external_roots()
 
 

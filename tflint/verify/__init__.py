@@ -19,8 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from tflint.diagnostics import Diagnostic, Verification
+from tflint.project.modules import ProjectModules
 from tflint.verify.pool import Limits, Lost, Pool, WorkerError
-from tflint.verify.protocol import Answer, Finding, Request, Stage, Status
+from tflint.verify.protocol import Answer, Finding, Request, Root, Stage, Status
 
 DEFAULT_MEMORY = 8 << 30
 DEFAULT_TOTAL_TIMEOUT = 600.0
@@ -112,16 +113,19 @@ class Verifier:
         sources: dict[str, str] | None = None,
         progress: Progress | None = None,
         total_timeout: float | None = None,
+        project: ProjectModules | None = None,
     ) -> list[Diagnostic]:
         """The same diagnostics, in the same order, each with `.verification` set. `sources`
         maps a finding's filename to the text to verify in place of the file (stdin);
-        `timeout` and `total_timeout` override the verifier's for this batch."""
+        `timeout` and `total_timeout` override the verifier's for this batch. `project` (the
+        run's files and roots, as the link step resolved imports) makes the project's import
+        roots importable and lets code another module traces run from that module."""
         sources = {_resolved(name): text for name, text in (sources or {}).items()}
         verdicts: list[Verification | None] = [None] * len(diagnostics)
-        groups = _groups(diagnostics, verdicts, sources)
-        keys = sorted(groups, key=lambda k: (k[0], k[1] or "", k[2] or 0))
+        groups = _groups(diagnostics, verdicts, sources, project)
+        keys = sorted(groups, key=_order)
         requests = [
-            _request(key, [diagnostics[i] for i in groups[key]], self.device, sources)
+            _request(key, [diagnostics[i] for i in groups[key]], self.device, sources, project)
             for key in keys
         ]
         total, finished = sum(len(m) for m in groups.values()), 0
@@ -179,35 +183,74 @@ class Verifier:
         self.close()
 
 
-# (file, symbol, notebook cell up to which the cells are run: None for a .py file)
-Key = tuple[str, str | None, int | None]
+# The traced function of another module that runs a finding's code: (its file, resolved;
+# its qualified name; the notebook cell that defines it, None for a .py file).
+Caller = tuple[str, str, int | None]
+# (file, symbol, notebook cell up to which the cells are run: None for a .py file, the caller
+# that traces the code when it is another module's)
+Key = tuple[str, str | None, int | None, Caller | None]
+
+
+def _order(key: Key) -> tuple[str, str, int, tuple[str, str, int]]:
+    caller = key[3] or ("", "", None)
+    return (key[0], key[1] or "", key[2] or 0, (caller[0], caller[1], caller[2] or 0))
 
 
 def _module_of(key: Key) -> tuple[str, int | None]:
-    """What one import covers: the file, or a notebook's cells up to one."""
-    return key[0], key[2]
+    """What one import covers: the file, or a notebook's cells up to one (for code another
+    module traces, that module's)."""
+    return (key[3][0], key[3][2]) if key[3] else (key[0], key[2])
 
 
 def _label(key: Key) -> str:
     cell = f" (cell {key[2]})" if key[2] else ""
-    return f"{Path(key[0]).name}{cell}: {key[1] or 'module-level code'}"
+    via = f" (from {key[3][1]} in {Path(key[3][0]).name})" if key[3] else ""
+    return f"{Path(key[0]).name}{cell}: {key[1] or 'module-level code'}{via}"
 
 
 def _groups(
     diagnostics: list[Diagnostic],
     verdicts: list[Verification | None],
     sources: dict[str, str],
+    project: ProjectModules | None,
 ) -> dict[Key, list[int]]:
-    """Findings by (file, symbol, cell); those that cannot be sent get their verdict now."""
+    """Findings by (file, symbol, cell, caller); those that cannot be sent get their verdict
+    now."""
     groups: dict[Key, list[int]] = {}
     for index, diagnostic in enumerate(diagnostics):
         reason = _skip_reason(diagnostic, sources)
+        caller: Caller | None = None
+        if not reason and project is not None:
+            found = _caller(diagnostic, project)
+            if isinstance(found, str):
+                reason = found
+            else:
+                caller = found
         if reason:
             verdicts[index] = _unverifiable(reason)
         else:
-            key = (_resolved(diagnostic.filename), diagnostic.symbol, diagnostic.cell)
+            key = (_resolved(diagnostic.filename), diagnostic.symbol, diagnostic.cell, caller)
             groups.setdefault(key, []).append(index)
     return groups
+
+
+def _caller(diagnostic: Diagnostic, project: ProjectModules) -> Caller | str | None:
+    """The other module's traced function the finding's message names ("called from
+    `train_step` (...) in `pkg/train.py:8`"), found among the run's files by the name the link
+    gave it; None for a finding the module's own code traces; a reason when the file the
+    message names is not one of the run's (or more than one is)."""
+    found = _TRACED_ELSEWHERE.search(diagnostic.message)
+    if found is None or diagnostic.cell is not None:
+        return None
+    shown, _, where = found[2].partition(":")
+    cell = int(where.split(":")[0][5:]) if where.startswith("cell ") else None
+    files = [f for f in project.files if project.display(f) == shown]
+    if len(files) != 1:
+        count = "is not one" if not files else f"names {len(files)}"
+        return (
+            f"traced from `{found[1]}` in another module, but `{shown}` {count} of this run's files"
+        )
+    return _resolved(files[0]), found[1], cell
 
 
 def _terminal_progress(done: int, total: int, current: str) -> None:
@@ -229,12 +272,14 @@ def verify_diagnostics(
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
     sources: dict[str, str] | None = None,
     verbose: bool = False,
+    project: ProjectModules | None = None,
 ) -> list[Diagnostic]:
     """The same diagnostics, in the same order, each with `.verification` set (the API the
     CLI's `--verify` calls). Workers start only when some finding can be imported. When none
     can start, every finding is `unverifiable` with the reason (and a warning says it on
     stderr): the lint findings are reported as without --verify. Progress goes to stderr when
-    it is a terminal; with `verbose`, the isolation in place and the time per finding."""
+    it is a terminal; with `verbose`, the isolation in place and the time per finding.
+    `project`: the run's files and roots (see Verifier.verify)."""
     sources = {_resolved(name): text for name, text in (sources or {}).items()}
     if all(_skip_reason(d, sources) for d in diagnostics):
         return [
@@ -256,7 +301,7 @@ def verify_diagnostics(
         if verbose:
             print(f"verify: isolation: {', '.join(verifier.protections)}", file=sys.stderr)
         progress = _terminal_progress if sys.stderr.isatty() else None
-        results = verifier.verify(diagnostics, sources=sources, progress=progress)
+        results = verifier.verify(diagnostics, sources=sources, progress=progress, project=project)
     results = [_traced_elsewhere(d) for d in results]
     if verbose:
         for diagnostic, seconds in verifier.timings:
@@ -273,9 +318,10 @@ _TRACED_ELSEWHERE = re.compile(r"called from `([^`]+)` \((?:[^()]|\([^()]*\))*\)
 
 
 def _traced_elsewhere(diagnostic: Diagnostic) -> Diagnostic:
-    """A finding in code only another module traces: the verifier imports and runs this
-    module alone, so it finds nothing here that traces it; say that, and where the tracing
-    caller is, instead of the generic "nothing in the module traces it"."""
+    """A finding in code only another module traces, verified without the project's files
+    (`project`; the CLI always gives them): the verifier imports and runs this module alone,
+    so it finds nothing here that traces it; say that, and where the tracing caller is,
+    instead of the generic "nothing in the module traces it"."""
     verification = diagnostic.verification
     found = _TRACED_ELSEWHERE.search(diagnostic.message)
     if (
@@ -286,14 +332,21 @@ def _traced_elsewhere(diagnostic: Diagnostic) -> Diagnostic:
     ):
         return diagnostic
     evidence = (
-        f"traced from another module (`{found[1]}` in `{found[2]}`): the verifier imports and "
-        "runs one module alone, so it cannot trace this code the way that caller does"
+        f"traced from another module (`{found[1]}` in `{found[2]}`): without the project's "
+        "files the verifier imports and runs one module alone, so it cannot trace this code "
+        "the way that caller does"
     )
     return diagnostic.with_verification(replace(verification, evidence=evidence))
 
 
-def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str, str]) -> Request:
-    file, symbol, cell = key
+def _request(
+    key: Key,
+    members: list[Diagnostic],
+    device: str,
+    sources: dict[str, str],
+    project: ProjectModules | None,
+) -> Request:
+    file, symbol, cell, caller = key
     source, offset, cells = sources.get(file), 0, None
     if cell is not None:
         source, cells = materialise(file, cell)
@@ -303,7 +356,27 @@ def _request(key: Key, members: list[Diagnostic], device: str, sources: dict[str
         for d in members
         for start, end in [(d.location, d.end_location)]
     ]
-    return Request(file, symbol, f"/{device}", findings, source, cells)
+    root = None
+    if caller is not None:
+        root_source, root_cells = sources.get(caller[0]), None
+        if caller[2] is not None:
+            root_source, root_cells = materialise(caller[0], caller[2])
+        root = Root(caller[0], caller[1], root_source, root_cells)
+    paths = _import_roots([caller[0], file] if caller else [file], project)
+    return Request(file, symbol, f"/{device}", findings, source, cells, paths, root)
+
+
+def _import_roots(files: list[str], project: ProjectModules | None) -> list[str]:
+    """Where the link step looked up the files' absolute imports (the directory above a
+    package, `src/`, up to the roots of the run), nearest first, existing directories only."""
+    if project is None:
+        return []
+    found: list[str] = []
+    for file in files:
+        for directory in project.search_path(file):
+            if str(directory) not in found and directory.is_dir():
+                found.append(str(directory))
+    return found
 
 
 def materialise(path: str, cell: int) -> tuple[str, list[int]]:

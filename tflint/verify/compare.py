@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import itertools
 import re
 import types
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tflint.verify.inputs import Inputs
+from tflint.verify.inputs import Inputs, user_defined
 from tflint.verify.observe import Recording
 from tflint.verify.pattern import run_main_setup
 from tflint.verify.target import Module, Runner, Subject
@@ -157,11 +158,30 @@ def _visible(names: set[str], module: Module, runner: Runner, inputs: Inputs) ->
                 value = getattr(owner, attribute)
             except Exception:
                 continue
+            values.update(_mutated_by(owner_name, owner, value))
         else:
             continue
         if isinstance(value, _WATCHED):
             values[name] = value
     return values
+
+
+def _mutated_by(owner_name: str, owner: Any, method: Any) -> dict[str, Any]:
+    """`acc.add(v)`, a method of the user's own class: the object's attributes it can change
+    (`acc.total`), watched under their dotted names."""
+    if not (
+        inspect.ismethod(method) and method.__self__ is owner and user_defined(method.__func__)
+    ):
+        return {}
+    try:
+        attributes = vars(owner)
+    except TypeError:
+        return {}
+    return {
+        f"{owner_name}.{attribute}": value
+        for attribute, value in attributes.items()
+        if isinstance(value, _WATCHED) and not attribute.startswith("_")
+    }
 
 
 def _snapshot(values: dict[str, Any]) -> dict[str, Snap]:
@@ -210,12 +230,16 @@ def observe_run(runner: Runner, mode: str, inputs: Inputs, names: set[str], modu
     return Run(mode, len(outputs) * runner.steps, recording, outputs, before, after)
 
 
-def compare(subject: Subject, names: set[str], module: Module) -> Comparison:
+def compare(
+    subject: Subject, names: set[str], module: Module, home: Module | None = None
+) -> Comparison:
     """Eager run with the first candidate inputs that work, then the graph run with them. When
     none works, the `__main__` block's setup (what it does before using the subject) runs once
-    and the candidates are tried again."""
+    and the candidates are tried again. `module` is the observed one (the finding's); `home`,
+    when another module's function is the subject, is that module (its setup runs)."""
     comparison = _try_candidates(subject, names, module)
-    if comparison.eager is None and run_main_setup(module, subject.label.split(".")[-1]):
+    name = subject.name.split(".")[-1]
+    if comparison.eager is None and run_main_setup(home or module, name):
         comparison = _try_candidates(subject, names, module)
     return comparison
 

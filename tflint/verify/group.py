@@ -17,6 +17,7 @@ from tflint.verify.compare import (
     compare_inputs,
     watched_names,
 )
+from tflint.verify.cross import traced_subject
 from tflint.verify.pattern import PatternRun, run_pattern
 from tflint.verify.target import (
     FunctionSubject,
@@ -34,8 +35,16 @@ Finding = dict[str, Any]
 class Group:
     """The findings of one symbol in one imported module; eager/graph runs are shared."""
 
-    def __init__(self, module: Module, symbol: str | None, findings: list[Finding]) -> None:
-        self.module, self.symbol, self.findings = module, symbol, findings
+    def __init__(
+        self,
+        module: Module,
+        symbol: str | None,
+        findings: list[Finding],
+        root: tuple[Module, str] | None = None,
+    ) -> None:
+        """`root`: the other module and its traced function that run this code, when the
+        code is traced from another module (see cross.py)."""
+        self.module, self.symbol, self.findings, self.root = module, symbol, findings, root
         self.filename = module.filename
         self.lines = module.source.splitlines()
         self._comparisons: dict[Any, Comparison] = {}
@@ -58,6 +67,8 @@ class Group:
         )
 
     def _subject(self, finding: Finding) -> Subject:
+        if self.root is not None:
+            return traced_subject(*self.root, self.module, self.symbol)
         if self.symbol is None or self.symbol.endswith("<lambda>"):
             subject = dataset_subject(self.module, row=finding["row"])
             if subject is None:
@@ -72,7 +83,8 @@ class Group:
         key = finding["row"] if self.symbol is None or self.symbol.endswith("<lambda>") else 0
         if key not in self._comparisons:
             names = set().union(*(watched_names(self.span_lines(f)) for f in self.findings))
-            self._comparisons[key] = compare(self._subject(finding), names, self.module)
+            home = self.root[0] if self.root else None
+            self._comparisons[key] = compare(self._subject(finding), names, self.module, home)
         return self._comparisons[key]
 
     def variants(self, finding: Finding) -> list[Comparison]:

@@ -228,7 +228,7 @@ def _library(obj: Any) -> str | None:
     return module if module.split(".")[0] in _LIBRARIES else None
 
 
-def _user_defined(obj: Any) -> bool:
+def user_defined(obj: Any) -> bool:
     from tflint.verify.observe import is_user_file  # the worker's view of "user code"
 
     try:
@@ -245,7 +245,7 @@ def allowed_call(obj: Any, written: str = "") -> bool:
         return True
     owner = getattr(obj, "__self__", None)
     if owner is not None and not inspect.ismodule(owner) and not isinstance(owner, type):
-        if inspect.ismethod(obj) and _user_defined(obj.__func__):
+        if inspect.ismethod(obj) and user_defined(obj.__func__):
             return True
         library = any(_library(cls) for cls in type(owner).__mro__)
         return library and getattr(obj, "__name__", "") in _VALUE_METHODS
@@ -253,11 +253,11 @@ def allowed_call(obj: Any, written: str = "") -> bool:
         module = _library(obj)
         if module is not None:
             return not any(part in module for part in _UNSAFE_MODULES)
-        return _user_defined(obj)
+        return user_defined(obj)
     if _library(obj) is not None:
         return bool({getattr(obj, "__name__", ""), written} & _CONSTRUCTORS)
     function = getattr(obj, "python_function", obj)  # a tf.function of the user's
-    return inspect.isfunction(function) and _user_defined(function)
+    return inspect.isfunction(function) and user_defined(function)
 
 
 def evaluate(node: ast.expr, scope: Scope) -> Any:

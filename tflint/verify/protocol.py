@@ -50,10 +50,24 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Root:
+    """The traced function of another module that reaches a finding's code (whole-project
+    analysis: `train_step` in train.py calls `record` in utils.py): the worker imports and
+    runs this module, and observes the finding's file as that run imported it."""
+
+    file: str
+    symbol: str
+    source: str | None = None
+    cells: list[int] | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     """Verify the findings of one symbol in one file. `source` is the text to verify when it
     is not the file on disk (stdin, a notebook's cells made into a module); `cells` says
-    where each notebook cell starts in it (each runs on its own)."""
+    where each notebook cell starts in it (each runs on its own). `paths` are the project's
+    import roots (a `src/` directory, the directory above a package), importable after the
+    worker's own; `root`, when set, is the other module's function that traces the code."""
 
     file: str
     symbol: str | None
@@ -61,6 +75,8 @@ class Request:
     findings: list[Finding]
     source: str | None = None
     cells: list[int] | None = None  # a notebook's cells: the first row of each, in `source`
+    paths: list[str] = field(default_factory=list)
+    root: Root | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +133,9 @@ def _build(kind: str, body: Any) -> Message:
     try:
         if kind == "request":
             findings = [Finding(**f) for f in body.pop("findings")]
-            message: Message = Request(findings=findings, **body)
+            root = body.pop("root", None)
+            root = None if root is None else Root(**root)
+            message: Message = Request(findings=findings, root=root, **body)
         elif kind == "answer":
             results = [Result(Status(r["status"]), str(r["evidence"])) for r in body["results"]]
             message = Answer(results, str(body["device"]), float(body["seconds"]))

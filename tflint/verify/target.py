@@ -85,6 +85,11 @@ class Subject:
 
     label: str
 
+    @property
+    def name(self) -> str:
+        """What the module's own code calls it (`label` may say more, for the evidence)."""
+        return self.label
+
     def runner(self, mode: str) -> Runner:
         raise NotImplementedError
 

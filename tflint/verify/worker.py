@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import tokenize
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
@@ -68,30 +69,37 @@ def _package_of(path: Path) -> tuple[Path, str] | None:
     return (directory, ".".join(parts)) if len(parts) > 1 else None
 
 
-def load_module(
-    path: str, text: str | None = None, cells: list[int] | None = None
-) -> tuple[Any, ast.Module, str]:
-    """Import a file by path, never as `__main__` (so its main block does not run). A script
-    gets a fresh name and its directory on sys.path, as `python file.py` would have it; a module
-    inside a package is imported by its dotted name with the package's root on sys.path, so
-    its absolute and relative imports work as in the project. `text`, when given, is the source
-    to run in place of the file's (stdin, notebook cells)."""
-    global _counter
-    _counter += 1
-    given = text is not None
+def _read(path: str, text: str | None = None) -> tuple[str, ast.Module]:
+    """The module's text (`text` when given) and its tree."""
     try:
         if text is None:
             with tokenize.open(path) as handle:  # PEP 263 encoding, like the interpreter
                 text = handle.read()
-        tree = ast.parse(text, path)
+        return text, ast.parse(text, path)
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise ImportFailed(f"cannot read the module: {type(exc).__name__}: {exc}") from exc
-    source = text
+
+
+def load_module(
+    path: str, text: str | None = None, cells: list[int] | None = None, paths: Sequence[str] = ()
+) -> tuple[Any, ast.Module, str]:
+    """Import a file by path, never as `__main__` (so its main block does not run). A script
+    gets a fresh name and its directory on sys.path, as `python file.py` would have it; a module
+    inside a package is imported by its dotted name with the package's root on sys.path, so
+    its absolute and relative imports work as in the project. `paths` (the project's import
+    roots: `src/`, the run's roots) come last on sys.path, so they can never shadow TensorFlow
+    or the standard library. `text`, when given, is the source to run in place of the file's
+    (stdin, notebook cells)."""
+    global _counter
+    _counter += 1
+    given = text is not None
+    source, tree = _read(path, text)
     file = Path(path).resolve()
     package = _package_of(file)
     for directory in (file.parent, *(package[:1] if package else ())):
         if str(directory) not in sys.path:
             sys.path.insert(0, str(directory))
+    sys.path.extend(p for p in paths if p not in sys.path)
     try:
         if package and not given:
             return importlib.import_module(package[1]), tree, source
@@ -174,17 +182,38 @@ def _forget_user_modules(before: set[str], path_before: list[str]) -> None:
     observe.forget_conversions()
 
 
+def imported(path: str, by: str) -> tuple[Any, ast.Module, str]:
+    """The module the import of another module (`by`) made of the file at `path`, found by
+    its file: code another module traces is observed as that module's run imported it."""
+    target = Path(path).resolve()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.endswith(target.name) and Path(file).resolve() == target:
+            source, tree = _read(path)
+            return module, tree, source
+    raise ImportFailed(f"importing {Path(by).name} did not import {target.name}")
+
+
 def _results(request: Request, send: Any) -> list[Result]:
     from tflint.verify import verdicts
 
     findings = [asdict(f) for f in request.findings]
     send(Progress(Stage.IMPORTING))
+    root, home = request.root, None
     try:
-        module, tree, source = load_module(request.file, request.source, request.cells)
+        if root is None:
+            module, tree, source = load_module(
+                request.file, request.source, request.cells, request.paths
+            )
+        else:  # the other module that traces the code, then the file as it imported it
+            home = load_module(root.file, root.source, root.cells, request.paths)
+            module, tree, source = imported(request.file, root.file)
     except ImportFailed as exc:
         return [verdicts.unverifiable(str(exc))] * len(findings)
-    send(Progress(Stage.RUNNING, request.symbol or "module-level code"))
-    return verdicts.verify_group(module, tree, source, request.symbol, findings)
+    running = root.symbol if root else request.symbol or "module-level code"
+    send(Progress(Stage.RUNNING, running))
+    caller = (*home, root.symbol) if home and root else None
+    return verdicts.verify_group(module, tree, source, request.symbol, findings, caller)
 
 
 def handle(request: Request, send: Any) -> Answer:

@@ -82,6 +82,14 @@ PACKAGE = {
         class Block(Base):
             def call(self, x):
                 return x.numpy()
+
+
+        class E:
+            def __init__(self):
+                self.n = 0
+
+            def bump(self):
+                self.n += 1
     """,
     "pkg/wrappers.py": """\
         import tensorflow as tf
@@ -95,7 +103,7 @@ PACKAGE = {
         import tensorflow as tf
 
         from . import utils
-        from .parts import Block, C, D
+        from .parts import Block, C, D, E
         from .utils import record
         from .wrappers import relaxed_function
 
@@ -141,6 +149,12 @@ PACKAGE = {
         def show(x):
             print(x)
             return x
+
+
+        @tf.function
+        def bumped(x):
+            E().bump()
+            return x
     """,
 }
 UTILS = "history = []\n\n\ndef record(x):\n    history.append(x)\n"
@@ -150,7 +164,8 @@ NUMPY_ERROR = "NotImplementedError: Cannot convert a symbolic tf.Tensor (x:0) to
 def test_package_with_relative_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Module state, a clock, a constructor, a method, a sub-layer's `call`: each run from the
     caller's tf.function or Keras model in pkg/train.py and observed in the other file. A
-    caller that needs a dict of named tensors gets no inputs: unverifiable, saying so."""
+    caller that needs a dict of named tensors gets no inputs, and an object made inside the
+    call cannot be read from outside it: unverifiable, saying so."""
     write(tmp_path, PACKAGE)
     assert verdicts(tmp_path, monkeypatch, ".") == [
         (
@@ -166,6 +181,10 @@ def test_package_with_relative_imports(tmp_path: Path, monkeypatch: pytest.Monke
             "pkg/parts.py:18:16: TF202",
             "confirmed: graph call of Net (train.py) raised AttributeError: 'SymbolicTensor' "
             "object has no attribute 'numpy'; eager calls ran",
+        ),
+        (  # an instance made inside the traced call: its attribute cannot be read
+            "pkg/parts.py:26:9: TF106",
+            "unverifiable: the mutated state could not be observed from outside the call",
         ),
         (  # the project-local tf.function wrapper: the module's own function, as before
             "pkg/train.py:49:5: TF101",

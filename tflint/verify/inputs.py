@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import operator
 from collections.abc import Callable, Iterator
@@ -120,6 +121,7 @@ _BUILTINS = frozenset(
     {
         range, list, tuple, dict, set, frozenset, int, float, bool, str, complex, len,
         enumerate, zip, iter, next, min, max, abs, round, sorted, reversed, slice, sum,
+        functools.partial,  # binds arguments; the function runs only when called
     }
 )  # fmt: skip
 _LIBRARIES = ("tensorflow", "keras", "numpy", "tf_keras")

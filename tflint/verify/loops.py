@@ -42,6 +42,9 @@ class LoopCalls:
     varying: str  # "step = 0, 1, 2"
     line: int  # the loop's line
     error: BaseException | None = None
+    # A loop of module-level code already ran when the module was imported: its values were
+    # traced then (`traces` counts those), not by these calls.
+    at_import: bool = False
 
 
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
@@ -66,11 +69,13 @@ def _counter_values(iterable: ast.expr) -> list[Any] | None:
 
 
 def _for_values(loop: ast.For, scope: Scope) -> list[Any] | None:
+    """The first values the loop binds: all of a shorter literal list (`r = [3, 6]`), at
+    least two."""
     try:
         values = list(itertools.islice(iter(evaluate(loop.iter, scope)), ITERATIONS))
     except Exception:
         return _counter_values(loop.iter)
-    return values if len(values) == ITERATIONS else None
+    return values if len(values) >= 2 else None
 
 
 def _bind(target: ast.expr, value: Any) -> dict[str, Any] | None:
@@ -187,4 +192,16 @@ def call_per_iteration(
     shown = "; ".join(f"{n} = {', '.join(v)}" for n, v in varying.items())
     name = getattr(function, "__name__", None) or ast.unparse(call.func)
     traces = function.experimental_get_tracing_count() - before
+    if traces == 0 and _at_module_level(loop, parents):
+        return LoopCalls(name, before, calls, shown, loop.lineno, recording.error, True)
     return LoopCalls(name, traces, calls, shown, loop.lineno, recording.error)
+
+
+def _at_module_level(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Outside functions, classes and the `__main__` block: code the import runs."""
+    parent = parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.If):
+            return False
+        parent = parents.get(parent)
+    return True

@@ -350,7 +350,9 @@ def lookup(module: Module, symbol: str) -> Any:
 
 
 def _call_graph(tree: ast.Module) -> dict[str, set[str]]:
-    """Qualified function name → the simple names it calls (`h(...)`, `self.h(...)`)."""
+    """Qualified function name → the simple names it calls (`h(...)`, `self.h(...)`) or hands
+    to a call (`strategy.run(step, ...)`, `tf.map_fn(f, x)`, `functools.partial(f, ...)`:
+    TensorFlow runs those in the caller's mode)."""
     graph: dict[str, set[str]] = {}
 
     def visit(body: list[ast.stmt], prefix: str) -> None:
@@ -365,6 +367,8 @@ def _call_graph(tree: ast.Module) -> dict[str, set[str]]:
                             called.add(inner.func.id)
                         elif isinstance(inner.func, ast.Attribute):
                             called.add(inner.func.attr)
+                        handed = [*inner.args, *(k.value for k in inner.keywords)]
+                        called.update(a.id for a in handed if isinstance(a, ast.Name))
 
     visit(tree.body, "")
     return graph
@@ -382,6 +386,8 @@ def dataset_subject(
         ):
             return False
         fn = call.args[0]
+        if isinstance(fn, ast.Call) and fn.args and _is_partial(fn.func):
+            fn = fn.args[0]  # `functools.partial(parse, scale=2)`: tf.data runs `parse`
         if isinstance(fn, ast.Name):
             return fn.id == name
         return (
@@ -404,6 +410,12 @@ def dataset_subject(
                     name or f"the lambda at line {call.lineno}", function, dataset, call.func.attr
                 )
     return None
+
+
+def _is_partial(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "partial") or (
+        isinstance(node, ast.Attribute) and node.attr == "partial"
+    )
 
 
 def _parameter_bindings(module: Module, line: int) -> Iterator[dict[str, Any]]:
@@ -444,8 +456,8 @@ def subject_for(module: Module, symbol: str) -> Subject:
                     return found
                 frontier.append(caller)
     raise Unresolved(
-        f"nothing in the module traces `{symbol}` (no tf.function, Keras method or "
-        "tf.data map reaches it)"
+        f"nothing in the module traces `{symbol}` (no tf.function, Keras method, "
+        "tf.data map, compile, Lambda layer or vectorized_map reaches it)"
     )
 
 
@@ -466,7 +478,11 @@ def _direct_subject(module: Module, symbol: str) -> Subject | None:
     for creation in observe.creations:
         if getattr(creation.function, "python_function", None) is obj:
             return FunctionSubject(symbol, returning(creation.function), None, module)
-    return dataset_subject(module, name=parts[-1]) if callable(obj) else None
+    if not callable(obj):
+        return None
+    from tflint.verify.handed import handed_subject  # it builds on this module's subjects
+
+    return dataset_subject(module, name=parts[-1]) or handed_subject(module, parts[-1])
 
 
 def _method_subject(module: Module, cls: type, name: str, obj: Any) -> Subject | None:

@@ -376,6 +376,11 @@ def _retracing(group: Group, finding: Finding) -> Result:
             f"{looped.name} traced {_times(looped.traces)} in {looped.calls} calls with "
             f"{looped.varying} (the values the loop at line {looped.line} passes)"
         )
+        if looped.at_import:
+            text = (
+                f"{looped.name} traced {_times(looped.traces)} when importing the module ran "
+                f"the loop at line {looped.line} (calls with {looped.varying} traced no more)"
+            )
         # values an earlier finding of the group already traced (2 == 2.0) do not retrace
         return confirmed(text) if looped.traces >= ITERATIONS - 1 else not_reproduced(text)
     name = _called_name(group, finding)

@@ -25,10 +25,13 @@ pytestmark = pytest.mark.verify
 _FINDING = re.compile(r"^(\S+:\d+:\d+: TF\d+) .* \[([a-z-]+: .*)\]$")
 
 
-def verdicts(root: Path, monkeypatch: pytest.MonkeyPatch, *paths: str) -> list[tuple[str, str]]:
+def verdicts(
+    root: Path, monkeypatch: pytest.MonkeyPatch, *paths: str, cache: bool = False
+) -> list[tuple[str, str]]:
     """(`file:row:col: CODE`, `status: evidence`) of each finding `--verify` reports."""
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["--no-cache", "--preview", "--verify", *paths])
+    options = ["--preview", "--verify"] if cache else ["--no-cache", "--preview", "--verify"]
+    result = CliRunner().invoke(main, [*options, *paths])
     assert result.exit_code == 1, result.output
     found = [_FINDING.match(line) for line in result.output.splitlines() if ": TF" in line]
     assert all(found), result.output
@@ -318,6 +321,24 @@ def train_step(x):
     record(x)
     return x
 """
+
+
+def test_a_partial_run_verifies_from_the_caller_the_cache_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit names only the changed file: the caller's summary comes from the cache,
+    and the verifier runs the caller's file from disk."""
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["--preview", "."]).exit_code == 1  # caches the summaries
+    (tmp_path / "utils.py").write_text(UTILS + "\n\ndef other():\n    return 1\n")
+    assert verdicts(tmp_path, monkeypatch, "utils.py", cache=True) == [
+        (
+            "utils.py:5:5: TF105",
+            "confirmed: items in history changed by 1 in 3 graph calls of train_step "
+            "(train.py), by 3 in 3 eager calls",
+        ),
+    ]
 
 
 def test_without_the_project_the_caller_is_named_and_the_finding_unverifiable(

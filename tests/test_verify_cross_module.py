@@ -17,7 +17,7 @@ from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, Location
 from tflint.project.modules import ProjectModules
 from tflint.runner import lint_paths
-from tflint.verify import _caller, verify_diagnostics
+from tflint.verify import _caller, _shown_files, verify_diagnostics
 from tflint.verify.protocol import Status
 
 pytestmark = pytest.mark.verify
@@ -368,7 +368,7 @@ def test_the_caller_is_the_one_file_of_the_run_the_message_names(tmp_path: Path)
         {"utils.py": UTILS, "a/train.py": TRAIN, "b/train.py": TRAIN, "nb.ipynb": "{}"},
     )
     files = [str(tmp_path / name) for name in ("utils.py", "a/train.py", "b/train.py", "nb.ipynb")]
-    project = ProjectModules(files[:2] + files[3:], [tmp_path])
+    project = _shown_files(ProjectModules(files[:2] + files[3:], [tmp_path]))
     via = "called from `train_step` (decorated with @tf.function) in `{}`"
     assert _caller(flagged(via.format("train.py:8")), project) == (
         str((tmp_path / "a/train.py").resolve()),
@@ -384,6 +384,7 @@ def test_the_caller_is_the_one_file_of_the_run_the_message_names(tmp_path: Path)
     assert _caller(flagged(via.format("other.py:3")), project) == (
         "traced from `train_step` in another module, but `other.py` is not one of this run's files"
     )
-    assert _caller(flagged(via.format("train.py:8")), ProjectModules(files, [tmp_path])) == (
+    everything = _shown_files(ProjectModules(files, [tmp_path]))
+    assert _caller(flagged(via.format("train.py:8")), everything) == (
         "traced from `train_step` in another module, but `train.py` names 2 of this run's files"
     )

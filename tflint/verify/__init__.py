@@ -217,11 +217,12 @@ def _groups(
     """Findings by (file, symbol, cell, caller); those that cannot be sent get their verdict
     now."""
     groups: dict[Key, list[int]] = {}
+    shown = _shown_files(project) if project is not None else {}
     for index, diagnostic in enumerate(diagnostics):
         reason = _skip_reason(diagnostic, sources)
         caller: Caller | None = None
         if not reason and project is not None:
-            found = _caller(diagnostic, project)
+            found = _caller(diagnostic, shown)
             if isinstance(found, str):
                 reason = found
             else:
@@ -234,21 +235,29 @@ def _groups(
     return groups
 
 
-def _caller(diagnostic: Diagnostic, project: ProjectModules) -> Caller | str | None:
+def _shown_files(project: ProjectModules) -> dict[str, list[str]]:
+    """The run's files by the name messages give them (`pkg/train.py`)."""
+    shown: dict[str, list[str]] = {}
+    for file in project.files:
+        shown.setdefault(project.display(file), []).append(file)
+    return shown
+
+
+def _caller(diagnostic: Diagnostic, shown: dict[str, list[str]]) -> Caller | str | None:
     """The other module's traced function the finding's message names ("called from
-    `train_step` (...) in `pkg/train.py:8`"), found among the run's files by the name the link
-    gave it; None for a finding the module's own code traces; a reason when the file the
-    message names is not one of the run's (or more than one is)."""
+    `train_step` (...) in `pkg/train.py:8`"), found among the run's files (`shown`, by the
+    name the link gave them); None for a finding the module's own code traces; a reason when
+    the file the message names is not one of the run's (or more than one is)."""
     found = _TRACED_ELSEWHERE.search(diagnostic.message)
     if found is None or diagnostic.cell is not None:
         return None
-    shown, _, where = found[2].partition(":")
+    name, _, where = found[2].partition(":")
     cell = int(where.split(":")[0][5:]) if where.startswith("cell ") else None
-    files = [f for f in project.files if project.display(f) == shown]
+    files = shown.get(name, [])
     if len(files) != 1:
         count = "is not one" if not files else f"names {len(files)}"
         return (
-            f"traced from `{found[1]}` in another module, but `{shown}` {count} of this run's files"
+            f"traced from `{found[1]}` in another module, but `{name}` {count} of this run's files"
         )
     return _resolved(files[0]), found[1], cell
 

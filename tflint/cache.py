@@ -137,7 +137,7 @@ class LintCache:
         key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
         try:
             data = json.loads(self._entry(key, "roots").read_bytes())
-            return {str(k): Reason(str(t), bool(a), bool(c)) for k, (t, a, c) in data.items()}
+            return {str(k): _reason(*v) for k, v in data.items()}
         except _DAMAGED:
             return {}
 
@@ -240,3 +240,8 @@ def _positive(value: Any) -> bool:
 
 def _optional(value: Any, kind: type) -> bool:
     return value is None or isinstance(value, kind)
+
+
+def _reason(text: str, autograph: bool, converts_print: bool, tensors: list[str] | None) -> Reason:
+    names = None if tensors is None else tuple(map(str, tensors))
+    return Reason(str(text), bool(autograph), bool(converts_print), names)

@@ -17,27 +17,16 @@ import libcst as cst
 from tflint.diagnostics import Applicability
 from tflint.graph import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
 from tflint.names import ImportMap, target_names
+from tflint.tensor_vocabulary import (
+    FLAG_PARAMETERS,
+    NON_TENSOR_TF,
+    TENSOR_ATTRIBUTES,
+    returns_tensor,
+)
 from tflint.traverse import walk
 
 # Attributes of a tensor that are Python values at trace time (static shape information).
 STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "name", "device", "graph"})
-# tf.* callables that do not return tensors.
-_NON_TENSOR_TF = frozenset(
-    {
-        "tensorflow.TensorShape", "tensorflow.TensorSpec", "tensorflow.DType",
-        "tensorflow.as_dtype", "tensorflow.function", "tensorflow.GradientTape",
-        "tensorflow.name_scope", "tensorflow.device", "tensorflow.print", "tensorflow.Module",
-        "tensorflow.get_static_value", "tensorflow.executing_eagerly", "tensorflow.TensorArray",
-    }
-)  # fmt: skip
-_TENSOR_NAMESPACES = (
-    "tensorflow.math.", "tensorflow.linalg.", "tensorflow.nn.", "tensorflow.random.",
-    "tensorflow.signal.", "tensorflow.image.", "tensorflow.strings.", "tensorflow.sparse.",
-    "tensorflow.ragged.", "tensorflow.bitwise.", "tensorflow.raw_ops.", "tensorflow.dtypes.cast",
-    "keras.ops.", "keras.random.", "keras.activations.",
-)  # fmt: skip
-# Parameter names that conventionally carry Python flags, not tensors.
-FLAG_PARAMETERS = frozenset({"self", "cls", "training", "mask", "kwargs", "args"})
 # What creates a TensorFlow/Keras variable: constructors, and a layer's own methods.
 VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
 WEIGHT_METHODS = frozenset({"add_weight", "add_variable"})
@@ -176,6 +165,8 @@ class FileContext:
             names.clear()  # eager code: parameters may be anything
         elif node in self.graph.helper_calls:
             names &= self._parameters_fed_tensors(node)  # `kernel(self.sigma, 5)` feeds none
+        elif frame.reason.tensors is not None:  # traced from another module: what it passes
+            names &= frame.reason.tensors
         frame._tensor_names = names
         assignments = collect_assignments(node)
         for _ in range(2):
@@ -220,7 +211,7 @@ class FileContext:
         if isinstance(node, cst.Attribute):
             if node.attr.value in STATIC_ATTRIBUTES:
                 return False
-            return self.is_tensor(node.value) and node.attr.value in ("T", "real", "imag")
+            return self.is_tensor(node.value) and node.attr.value in TENSOR_ATTRIBUTES
         if isinstance(node, cst.Subscript):
             return self.is_tensor(node.value)
         if isinstance(node, cst.BinaryOperation):
@@ -234,10 +225,9 @@ class FileContext:
     def _call_returns_tensor(self, call: cst.Call) -> bool:
         qualname = self.qualname(call.func)
         if qualname is not None:
-            if qualname in _NON_TENSOR_TF:
+            if qualname in NON_TENSOR_TF:
                 return False
-            head = qualname.rsplit(".", 1)[0]
-            if head == "tensorflow" or qualname.startswith(_TENSOR_NAMESPACES):
+            if returns_tensor(qualname):
                 return True
             if qualname.startswith("builtins.") and qualname.count(".") == 1:
                 return False  # a real builtin (`len`); `self.dense` also resolves to builtins.*

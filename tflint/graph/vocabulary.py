@@ -137,6 +137,9 @@ class GraphReason:
     # `experimental_autograph_options` with Feature.BUILTIN_FUNCTIONS (or ALL): AutoGraph turns
     # `print` of tensors into a per-call print, here and in the functions this one calls.
     converts_print: bool = False
+    # A function another module traces: its parameters some caller there passes a tensor
+    # (None: every parameter, as where a TF op is handed the function).
+    tensors: frozenset[str] | None = None
 
 
 def tf_function_call_options(

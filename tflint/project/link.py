@@ -13,7 +13,7 @@ modules become external roots: a module's own calls are its GraphContext's busin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tflint.project.modules import ProjectModules
 from tflint.project.summary import CALL, ModuleSummary, Reason, Ref
@@ -141,8 +141,13 @@ class Linker:
                 graph[(filename, qualname)] = reason
         external: dict[str, dict[str, Reason]] = {}
         crossed: set[tuple[str, str]] = set()  # reached across a module boundary
+        fed: dict[tuple[str, str], set[str] | None] = {}  # parameters passed tensors (None: all)
 
-        def mark(where: tuple[str, str], reason: Reason, across: bool) -> None:
+        def mark(
+            where: tuple[str, str], reason: Reason, across: bool, tensors: set[str] | None
+        ) -> None:
+            if fed.get(where, set()) is not None:
+                fed[where] = None if tensors is None else {*(fed.get(where) or ()), *tensors}
             if where in graph or where[1] in self.summaries[where[0]].exempt:
                 return
             graph[where] = reason
@@ -158,7 +163,7 @@ class Linker:
                     if ref.decorator:
                         wrapper = self._wrapper(filename, ref)
                         if wrapper is not None:
-                            mark((filename, qualname), wrapper, across=False)
+                            mark((filename, qualname), wrapper, across=False, tensors=None)
         while pending:
             filename, qualname = pending.pop()
             summary = self.summaries[filename]
@@ -189,8 +194,31 @@ class Linker:
                     f"called from `{qualname}` ({reason.text}) in "
                     f"`{self.modules.display(filename)}:{summary.where(ref.row)}`"
                 )
-                mark(callee, Reason(text, reason.autograph, reason.converts_print), across=True)
+                passed = Reason(text, reason.autograph, reason.converts_print)
+                mark(callee, passed, across=True, tensors=self._fed(filename, ref, callee))
+        for filename, roots in external.items():
+            for qualname, reason in roots.items():
+                names = fed.get((filename, qualname), set())
+                tensors = None if names is None else tuple(sorted(names))
+                roots[qualname] = replace(reason, tensors=tensors)
         return external
+
+    def _fed(self, filename: str, ref: Ref, callee: tuple[str, str]) -> set[str] | None:
+        """The callee's parameters this call passes tensors (None: all of them). A call
+        through a class (`C(x)`, `obj.m(x)`, `self.block(x)`) is bound: its first argument
+        goes to the second parameter."""
+        if ref.fed is None:
+            return None
+        params = self.summaries[callee[0]].functions[callee[1]].params
+        target = self.resolve(filename, ref.name, ref.path)
+        offset = 1 if target is not None and target.kind == "class" else 0
+        names: set[str] = set()
+        for argument in ref.fed:
+            if isinstance(argument, str):
+                names.add(argument)
+            elif argument + offset < len(params) and params[argument + offset]:
+                names.add(params[argument + offset])
+        return names
 
     def _wrapper(self, filename: str, ref: Ref) -> Reason | None:
         target = self.resolve(filename, ref.name, ref.path)

@@ -28,4 +28,12 @@ def graph_roots(
 
 
 def graph_reasons(roots: Mapping[str, Reason]) -> dict[str, GraphReason]:
-    return {name: GraphReason(r.text, r.autograph, r.converts_print) for name, r in roots.items()}
+    return {
+        name: GraphReason(
+            r.text,
+            r.autograph,
+            r.converts_print,
+            None if r.tensors is None else frozenset(r.tensors),
+        )
+        for name, r in roots.items()
+    }

@@ -15,8 +15,10 @@ names through the project's files; a name that leads outside the project stays o
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from tflint.tensor_vocabulary import FLAG_PARAMETERS, TENSOR_ATTRIBUTES, returns_tensor
 
 CALL = "__call__"  # the member of a reference that calls the instance itself
 # TensorFlow's ops that trace (or call while tracing) the functions handed to them:
@@ -37,24 +39,38 @@ class Reason:
     text: str
     autograph: bool = True
     converts_print: bool = False
+    # Of a function another module traces: the parameters a caller there passes a tensor,
+    # sorted (None: all of them, as where a TF op is handed the function).
+    tensors: tuple[str, ...] | None = None
+
+
+Fed = tuple[int | str, ...] | None
 
 
 @dataclass(frozen=True)
 class Ref:
     """`name.path...` reached from a function body; `member` is the method called on an
-    instance of it (None: the object itself is called); `decorator` when it decorates."""
+    instance of it (None: the object itself is called); `decorator` when it decorates. `fed`:
+    the arguments of the call that evidently carry tensors, by position and by keyword, as
+    judged in a function whose parameters are tensors (a traced one); empty where nothing is
+    known, None where a TF op is handed the function (it passes tensors to every parameter)."""
 
     name: str
     path: tuple[str, ...]
     member: str | None
     row: int
     decorator: bool = False
+    fed: Fed = ()
 
 
 @dataclass(frozen=True)
 class FunctionEntry:
+    """A function: where it starts, its positional parameters (a static method's with an
+    empty name first, so that a bound call's arguments line up), what it reaches."""
+
     row: int
     refs: tuple[Ref, ...]
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,7 @@ class ModuleSummary:
         return {
             "imports": {k: [v.level, v.module, v.name] for k, v in self.imports.items()},
             "functions": {
-                k: [v.row, [[r.name, list(r.path), r.member, r.row, r.decorator] for r in v.refs]]
+                k: [v.row, [_ref_json(r) for r in v.refs], list(v.params)]
                 for k, v in self.functions.items()
             },
             "classes": {k: [[n, list(p)] for n, p in v] for k, v in self.classes.items()},
@@ -109,8 +125,10 @@ class ModuleSummary:
     def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
         """The summary written by to_json (a damaged one raises KeyError/TypeError/ValueError)."""
         functions = {
-            str(k): FunctionEntry(int(row), tuple(_ref(*ref) for ref in refs))
-            for k, (row, refs) in data["functions"].items()
+            str(k): FunctionEntry(
+                int(row), tuple(_ref(*ref) for ref in refs), tuple(map(str, params))
+            )
+            for k, (row, refs, params) in data["functions"].items()
         }
         imports = data["imports"].items()
         return cls(
@@ -128,8 +146,21 @@ class ModuleSummary:
         )
 
 
-def _ref(name: str, path: list[str], member: str | None, row: int, decorator: bool) -> Ref:
-    return Ref(str(name), tuple(map(str, path)), member, int(row), bool(decorator))
+def _ref_json(ref: Ref) -> list[Any]:
+    fed = None if ref.fed is None else list(ref.fed)
+    return [ref.name, list(ref.path), ref.member, ref.row, ref.decorator, fed]
+
+
+def _ref(
+    name: str,
+    path: list[str],
+    member: str | None,
+    row: int,
+    decorator: bool,
+    fed: list[int | str] | None,
+) -> Ref:
+    arguments = None if fed is None else tuple(a if isinstance(a, int) else str(a) for a in fed)
+    return Ref(str(name), tuple(map(str, path)), member, int(row), bool(decorator), arguments)
 
 
 def summarize(
@@ -142,7 +173,7 @@ def summarize(
     (project.own_graph; none for a file the pre-scan passes over)."""
     if tree is None:
         return ModuleSummary()
-    builder = _Builder()
+    builder = _Builder({name for name, (text, *_) in graph[0].items() if _traced(text)})
     builder.module(tree)
     return ModuleSummary(
         imports=builder.imports,
@@ -154,6 +185,12 @@ def summarize(
         rows=cells[0],
         cells=cells[1],
     )
+
+
+def _traced(text: str) -> bool:
+    """Whether a graph reason says the function is traced itself (its parameters are what
+    TensorFlow passes), not called from graph code (its parameters are what the caller passes)."""
+    return not text.startswith("called from")
 
 
 def dotted(node: ast.expr) -> tuple[str, tuple[str, ...]] | None:
@@ -172,13 +209,16 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, traced: set[str]) -> None:
+        self.traced = traced  # the module's own traced functions (their parameters: tensors)
         self.imports: dict[str, ImportEntry] = {}
         self.functions: dict[str, FunctionEntry] = {}
         self.classes: dict[str, tuple[Dotted, ...]] = {}
         self.wrappers: list[str] = []
         self.instances: dict[str, Dotted] = {}  # module-level `acc = Accumulator()`
         self._scans: dict[ast.AST, tuple[list[ast.Assign], list[ast.Call]]] = {}
+        self._module_functions: set[str] = set()
+        self._methods: dict[str, set[str]] = {}  # class → the methods its body defines
 
     def module(self, tree: ast.Module) -> None:
         """One walk of each definition collects its assignments and calls (and every import
@@ -193,6 +233,7 @@ class _Builder:
             else:
                 self._scan(statement)
         self.instances = _instances(tree.body)
+        self._module_functions = {name for name, _, owner, _ in functions if owner is None}
         for qualname, node, class_name, attributes in functions:
             self._function(qualname, node, class_name, attributes)
             if class_name is None and self._is_wrapper(node):
@@ -232,10 +273,12 @@ class _Builder:
         self.classes[node.name] = bases
         attributes: dict[str, Dotted] = {}
         methods: list[tuple[str, Function, str | None, dict[str, Dotted]]] = []
+        defined = self._methods.setdefault(node.name, set())
         for statement in node.body:
             if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._scan(statement)
                 continue
+            defined.add(statement.name)
             methods.append((f"{node.name}.{statement.name}", statement, node.name, attributes))
             for assign in self._scan(statement)[0]:  # `self.block = Block(...)`, any method
                 made = dotted(assign.value.func) if isinstance(assign.value, ast.Call) else None
@@ -258,9 +301,16 @@ class _Builder:
             target = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if target is not None:
                 refs.append(Ref(*target, None, decorator.lineno, decorator=True))
+        tensors = (
+            _Tensors(self, node, class_name)
+            if qualname in self.traced or node.decorator_list
+            else None
+        )
         for call in calls:
-            refs.extend(self._call_refs(call, class_name, attributes, instances))
-        self.functions[qualname] = FunctionEntry(node.lineno, tuple(refs))
+            found = self._call_refs(call, class_name, attributes, instances)
+            fed = () if tensors is None else tensors.fed(call)
+            refs.extend(ref if ref.fed is None else replace(ref, fed=fed) for ref in found)
+        self.functions[qualname] = FunctionEntry(node.lineno, tuple(refs), _params(node))
 
     def _call_refs(
         self,
@@ -291,7 +341,7 @@ class _Builder:
                     for arg in [*handed, *(k.value for k in call.keywords)]:
                         passed = dotted(arg)
                         if passed is not None:
-                            refs.append(Ref(*passed, None, row))
+                            refs.append(Ref(*passed, None, row, fed=None))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             made = dotted(func.value.func)  # C().h()
             if made is not None:
@@ -322,11 +372,16 @@ class _Builder:
         return False
 
     def _names_tf_function(self, name: str, path: tuple[str, ...]) -> bool:
+        qualname = self.qualname(name, path)
+        return qualname in ("tensorflow.function", "tensorflow.compat.v1.function")
+
+    def qualname(self, name: str, path: tuple[str, ...]) -> str | None:
+        """`tensorflow.math.add` for `tf.math.add`: where an absolute import leads (None for a
+        name the module does not import)."""
         entry = self.imports.get(name)
         if entry is None or entry.level:
-            return False
-        parts = [*entry.module.split("."), *([entry.name] if entry.name else []), *path]
-        return parts in (["tensorflow", "function"], ["tensorflow", "compat", "v1", "function"])
+            return None
+        return ".".join([entry.module, *([entry.name] if entry.name else []), *path])
 
 
 def _instances(nodes: Any) -> dict[str, Dotted]:
@@ -357,3 +412,97 @@ def _annotated(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Dotted
 
 def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "self"
+
+
+def _params(node: Function) -> tuple[str, ...]:
+    """Positional parameter names; a static method's with an empty first name, standing for
+    the instance a bound call would pass."""
+    names = tuple(a.arg for a in [*node.args.posonlyargs, *node.args.args])
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+    return ("", *names) if static else names
+
+
+class _Tensors:
+    """Which values evidently hold tensors in a traced function, read with `ast` the way the
+    checks read them with LibCST (checks.base.FileContext.is_tensor, flow-insensitive): its
+    parameters (flags, defaulted ones and `self` aside), `tf.*` results, values computed from
+    them, and names assigned from those."""
+
+    def __init__(self, builder: _Builder, node: Function, class_name: str | None) -> None:
+        self.builder = builder
+        self.class_name = class_name
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        pairs = [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults)]
+        if class_name is not None and positional:
+            pairs = [pair for pair in pairs if pair[0] is not positional[0]]
+        self.names = {
+            arg.arg
+            for arg, default in pairs
+            if arg.arg not in FLAG_PARAMETERS and not _literal(default)
+        }
+        assigns = builder._scans[node][0]
+        for _ in range(2):
+            for assign in assigns:
+                if self.holds(assign.value):
+                    self.names.update(_target_names(assign.targets))
+
+    def fed(self, call: ast.Call) -> tuple[int | str, ...]:
+        """The call's arguments that hold tensors: positions (up to the first `*args`, after
+        which positions are unknown) and keywords."""
+        found: list[int | str] = []
+        for index, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                break
+            if self.holds(arg):
+                found.append(index)
+        found.extend(k.arg for k in call.keywords if k.arg is not None and self.holds(k.value))
+        return tuple(found)
+
+    def holds(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.names
+        if isinstance(node, ast.Attribute):
+            return node.attr in TENSOR_ATTRIBUTES and self.holds(node.value)
+        if isinstance(node, ast.Subscript):
+            return self.holds(node.value)
+        if isinstance(node, ast.BinOp):
+            return self.holds(node.left) or self.holds(node.right)
+        if isinstance(node, ast.UnaryOp):
+            return self.holds(node.operand)
+        if isinstance(node, ast.Call):
+            return self._call_holds(node)
+        return False
+
+    def _call_holds(self, call: ast.Call) -> bool:
+        """A `tf.*` result; a sub-layer's (`self.dense(x)`) or same-module function's result
+        when it is fed a tensor."""
+        target = dotted(call.func)
+        if target is None:
+            return False
+        name, path = target
+        qualname = self.builder.qualname(name, path)
+        if qualname is not None:
+            return returns_tensor(qualname)
+        local = not path and name in self.builder._module_functions
+        methods = self.builder._methods.get(self.class_name or "", set())
+        layer = name == "self" and len(path) == 1 and path[0] not in methods
+        return (local or layer) and any(self.holds(arg) for arg in call.args)
+
+
+def _literal(default: ast.expr | None) -> bool:
+    """A number, string, None, True or False default: the parameter carries a Python value."""
+    if isinstance(default, ast.UnaryOp):
+        default = default.operand
+    return isinstance(default, ast.Constant) and not isinstance(default.value, bytes)
+
+
+def _target_names(targets: list[ast.expr]) -> list[str]:
+    names: list[str] = []
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            names.extend(_target_names(target.elts))
+    return names

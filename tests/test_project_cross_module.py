@@ -38,7 +38,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 def run_cli(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
     """The finding lines the CLI prints, linting from `root`."""
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["--no-cache", "--preview", *args])
+    result = CliRunner().invoke(main, ["--no-cache", *args])
     return [line for line in result.output.splitlines() if ": TF" in line]
 
 
@@ -263,7 +263,7 @@ def scale(x):
 
 
 def lint(root: Path) -> RunResult:
-    return lint_paths([root], Settings(root=root, preview=True), jobs=1)
+    return lint_paths([root], Settings(root=root), jobs=1)
 
 
 def names(result: RunResult, root: Path) -> list[str]:
@@ -295,7 +295,7 @@ def test_editing_a_module_re_judges_only_the_files_that_depend_on_it(tmp_path: P
 
 def test_partial_run_reads_the_other_files_summaries_from_the_cache(tmp_path: Path) -> None:
     write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN, "helper.py": HELPER})
-    settings = Settings(root=tmp_path, preview=True)
+    settings = Settings(root=tmp_path)
     alone = lint_paths([tmp_path / "utils.py"], settings, jobs=1)
     assert alone.diagnostics == []  # nothing cached yet: train.py is not seen
     lint(tmp_path)  # a whole run caches every file's summary
@@ -371,18 +371,73 @@ def test_warm_run_answers_notebooks_with_notes_from_the_cache(tmp_path: Path) ->
     )
 
 
-def test_without_preview_each_file_is_judged_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Whole-project analysis is a preview: by default `utils.record` is not graph code, with
-    `--preview` (or `preview = true` in [tool.tflint]) it is."""
+def test_a_default_run_links_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole-project analysis is on in every run: no option turns it on, and the old preview
+    switch is no configuration key any more."""
     write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
     monkeypatch.chdir(tmp_path)
-    plain = CliRunner().invoke(main, ["--no-cache", "."])
-    assert (plain.exit_code, plain.output) == (0, "All checks passed!\n")
-    (tmp_path / "pyproject.toml").write_text("[tool.tflint]\npreview = true\n")
-    configured = CliRunner().invoke(main, ["--no-cache", "."])
-    assert configured.exit_code == 1
-    assert [line.split(" ")[1] for line in configured.output.splitlines() if ": TF" in line] == [
+    linked = CliRunner().invoke(main, ["--no-cache", "."])
+    assert linked.exit_code == 1
+    assert [line.split(" ")[1] for line in linked.output.splitlines() if ": TF" in line] == [
         "TF105"
     ]
+    (tmp_path / "pyproject.toml").write_text("[tool.tflint]\npreview = true\n")
+    configured = CliRunner().invoke(main, ["--no-cache", "."])
+    assert configured.exit_code == 2
+    assert "preview" in configured.output
+
+
+def test_parameters_of_a_function_another_module_traces_are_what_its_callers_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function reached from another module's tf.function gets tensors only in the
+    parameters a call there passes one: a dtype, a Python seed, a list or a setting passed
+    along stays a Python value (no TF201/TF102 on it), a tensor passed along is still one."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/kinds.py": """\
+                import logging
+
+                import numpy as np
+
+
+                def promote(left, right):
+                    return (np.zeros([1], left) + np.zeros([1], right)).dtype
+
+
+                def pick_seed(seed, fallback):
+                    if seed is None:
+                        logging.warning("no seed given, using %s", fallback)
+                        return fallback
+                    return seed
+
+
+                def drop_axis(sizes, axis):
+                    return np.delete(sizes, axis)
+
+
+                def weight_count(values, weights):
+                    return np.size(weights)
+            """,
+            "pkg/train.py": """\
+                import tensorflow as tf
+
+                from .kinds import drop_axis, pick_seed, promote, weight_count
+
+
+                @tf.function
+                def step(x, w, seed=None):
+                    kind = promote(x.dtype, tf.float32)
+                    seed = pick_seed(seed, 42)
+                    sizes = drop_axis([1, 2, 3], 0)
+                    return tf.cast(x, kind) * weight_count(x, w) + len(sizes) + seed
+            """,
+        },
+    )
+    found = run_cli(tmp_path, monkeypatch, "pkg")
+    assert [line.split(" on a tensor ")[0] for line in found] == [
+        "pkg/kinds.py:22:12: TF201 `np.size()`"
+    ]
+    assert "called from `step` (decorated with @tf.function) in `pkg/train.py:11`" in found[0]

@@ -52,7 +52,6 @@ class Options:
     no_cache: bool = False
     force_exclude: bool = False
     respect_gitignore: bool | None = None  # None: as configured (default: respect)
-    preview: bool = False  # --preview: on whatever the configuration says
     # How the report is shown (tflint.output)
     color: bool = False
     quiet: bool = False
@@ -85,7 +84,6 @@ def configuration(options: Options) -> ConfigTree:
             respect_gitignore=settings.respect_gitignore
             if options.respect_gitignore is None
             else options.respect_gitignore,
-            preview=settings.preview or options.preview,
         )
 
     fixed = None if options.config is None else load_config_file(options.config)

@@ -81,11 +81,6 @@ class _Command(click.Command):
     is_flag=True,
     help="Lint files that .gitignore files ignore too.",
 )
-@click.option(
-    "--preview",
-    is_flag=True,
-    help="Preview behaviour: follow graph code across the project's modules.",
-)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option(
     "--force-exclude",
@@ -160,7 +155,6 @@ def main(
     show_fixes: bool,
     add_noqa: bool,
     no_respect_gitignore: bool,
-    preview: bool,
     exit_zero: bool,
     explain_code: str | None,
     stdin_filename: str | None,
@@ -207,7 +201,6 @@ def main(
             no_cache=no_cache,
             force_exclude=force_exclude,
             respect_gitignore=False if no_respect_gitignore else None,
-            preview=preview,
             color=wants_color(sys.stdout),
             quiet=quiet or silent,
             silent=silent,

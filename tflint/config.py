@@ -24,9 +24,7 @@ DEFAULT_EXCLUDE = (
     ".ipynb_checkpoints", "build", "dist", "node_modules", "site-packages",
 )  # fmt: skip
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset(
-    (*_LIST_KEYS, "per-file-ignores", "force-exclude", "respect-gitignore", "preview")
-)
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "force-exclude", "respect-gitignore"))
 
 
 class ConfigError(Exception):
@@ -44,8 +42,6 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     force_exclude: bool = False  # apply excludes to paths named on the command line too
     respect_gitignore: bool = True  # skip what .gitignore files ignore, as ruff does
-    # Behaviour not yet at the precision bar, as ruff's preview: whole-project analysis.
-    preview: bool = False
     source: Path | None = None
 
     @cached_property
@@ -236,12 +232,6 @@ class ConfigTree:
     def respect_gitignore(self) -> bool:
         return self.for_directory(Path.cwd()).respect_gitignore
 
-    @property
-    def preview(self) -> bool:
-        """Whole-project analysis is on (a run-wide choice: the configuration where the run
-        starts, or --preview)."""
-        return self.for_directory(Path.cwd()).preview
-
     def is_excluded(self, path: str) -> bool:
         return self.for_path(path).is_excluded(path)
 
@@ -282,7 +272,6 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         root=path.parent.resolve(),
         force_exclude=_boolean(table, "force-exclude", False, path),
         respect_gitignore=_boolean(table, "respect-gitignore", True, path),
-        preview=_boolean(table, "preview", False, path),
         select=values.get("select", ("ALL",)),
         ignore=values.get("ignore", ()),
         extend_select=values.get("extend-select", ()),

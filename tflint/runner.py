@@ -118,11 +118,10 @@ def lint_paths(
     files of WATCHED_FILE_BYTES or more). A broken configuration met on the way raises
     ConfigError before any file is linted or fixed.
 
-    Whole-project analysis (preview: `--preview` or `preview = true`): every file is
-    summarised (from the cache, or while it is linted), the link step finds the functions
-    other modules make graph code, and a file that gets such roots is judged with them; its
-    result is cached under its content and its roots. Without preview each file is judged
-    alone, as its own module."""
+    The run is one project: every file is summarised (from the cache, or while it is
+    linted), the link step finds the functions other modules make graph code, and a file that
+    gets such roots is judged with them; its result is cached under its content and its
+    roots."""
     paths = list(paths)
     config = settings if isinstance(settings, ConfigTree) else ConfigTree(fixed=settings)
     cache = _open_cache(config, paths) if use_cache else None
@@ -137,7 +136,7 @@ def lint_paths(
             continue
         files.append(_File(filename, source, enabled))
     run.project = [file.filename for file in files]
-    external = _link(files, paths, config, cache, jobs, run, fix) if config.preview else {}
+    external = _link(files, paths, config, cache, jobs, run, fix)
     todo: list[Job] = []
     keys: dict[str, str] = {}
     for file in files:

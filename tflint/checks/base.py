@@ -16,6 +16,7 @@ import libcst as cst
 
 from tflint.diagnostics import Applicability
 from tflint.graph import TF_FUNCTION, FunctionNode, GraphContext, GraphReason, KerasKind
+from tflint.graph.vocabulary import MAP_STRUCTURE
 from tflint.names import ImportMap, target_names
 from tflint.tensor_vocabulary import (
     FLAG_PARAMETERS,
@@ -183,9 +184,11 @@ class FileContext:
         for caller, call in self.graph.helper_calls[helper]:
             if call is None or any(arg.star for arg in call.args):
                 return set(params) | {p.name.value for p in helper.params.kwonly_params}
+            leaves = self.qualname(call.func) in MAP_STRUCTURE  # f(leaf of a, leaf of b)
             # `self.m(x)`, `obj.m(x)`, and `C(x)`/`obj(x)` running `__init__`/`__call__`
             bound = isinstance(call.func, cst.Attribute) or self.graph.method_class(helper)
-            positional = params[1:] if bound else params
+            positional = params[1:] if bound and not leaves else params
+            arguments = call.args[1:] if leaves else call.args
             frame = self._caller_frames.get(caller)
             if frame is None:
                 class_name = self.graph.method_class(caller)
@@ -193,11 +196,11 @@ class FileContext:
                 self._caller_frames[caller] = frame
             self.frames.append(frame)
             try:
-                for index, arg in enumerate(a for a in call.args if a.keyword is None):
+                for index, arg in enumerate(a for a in arguments if a.keyword is None):
                     if index < len(positional) and self.is_tensor(arg.value):
                         fed.add(positional[index])
-                for arg in call.args:
-                    if arg.keyword is not None and self.is_tensor(arg.value):
+                for arg in arguments:
+                    if arg.keyword is not None and self.is_tensor(arg.value) and not leaves:
                         fed.add(arg.keyword.value)
             finally:
                 self.frames.pop()

@@ -289,7 +289,8 @@ def _status(
     reason = ctx.graph.reason(function)
     if reason is not None and reason.text.startswith("Keras traces"):
         return _Status.PER_STEP, f"which runs on every eager call of the layer ({reason.text})"
-    if reason is not None and not reason.text.startswith("called from"):
+    traced = reason is not None and not reason.text.startswith("called from")
+    if traced or ctx.graph.traced_by_another_module(function):
         return _Status.GRAPH_OR_ONCE, ""
     if function in seen:
         return _Status.GRAPH_OR_ONCE, ""
@@ -301,7 +302,7 @@ def _status(
     for caller, in_loop, handed_to_tf in calls:
         if handed_to_tf:
             continue  # a tf.while_loop / tf.map_fn body: graph code
-        if in_loop:
+        if in_loop and not _while_tracing(caller, ctx):
             return _Status.PER_STEP, "which is called in a loop"
         if caller is None:
             continue
@@ -310,6 +311,13 @@ def _status(
             return status, why
         best = max(best, (status, why), key=lambda pair: pair[0].value)
     return best
+
+
+def _while_tracing(caller: cst.FunctionDef | None, ctx: FileContext) -> bool:
+    """Whether a call site's function is graph code (not a Keras method, which also runs on
+    every eager call of the layer): a loop there runs while tracing, once per trace."""
+    reason = ctx.graph.reason(caller) if caller is not None else None
+    return reason is not None and not reason.text.startswith("Keras traces")
 
 
 class _CallSites(cst.CSTVisitor):

@@ -34,6 +34,7 @@ from tflint.graph.objects import Instances
 from tflint.graph.vocabulary import (
     COMPILE_FUNCTIONS,
     KERAS_LAMBDA,
+    MAP_STRUCTURE,
     PY_METRIC,
     STRATEGY_RUN_METHODS,
     TRACED_METHODS,
@@ -155,6 +156,16 @@ class GraphContext:
         if any(param.name.value == name for param in every):
             return True
         return name in self._local_names.get(function, ())
+
+    def traced_by_another_module(self, node: FunctionNode) -> bool:
+        """Whether the function is graph code because another module traces it (an external
+        root of the whole-project link step): it runs while that module's function traces."""
+        return node in self._external_nodes
+
+    @cached_property
+    def _external_nodes(self) -> frozenset[FunctionNode]:
+        found = (self.function_named(qualname) for qualname in self.external_roots)
+        return frozenset(node for node in found if node is not None)
 
     def is_exempt(self, node: FunctionNode) -> bool:
         return node in self.exempt
@@ -433,7 +444,10 @@ class GraphContext:
             function = argument(call, 0, "fn")
             handed = [function] if function is not None else []
         for value in handed:
-            found.extend((f, None) for f in self.handed_functions(value, caller))
+            # `tf.nest.map_structure(f, a, b)` passes f the leaves of a and b: the call says
+            # which are tensors; other ops pass tensors to every parameter (no call: None).
+            site = call if qualname in MAP_STRUCTURE and value is call.args[0].value else None
+            found.extend((f, site) for f in self.handed_functions(value, caller))
         return found
 
 

@@ -127,6 +127,10 @@ def keras_kind(qualname: str) -> KerasKind | None:
     return None
 
 
+# `tf.nest.map_structure(f, *structures)`: f gets one leaf of each structure per call.
+MAP_STRUCTURE = frozenset({"tensorflow.nest.map_structure"})
+
+
 @dataclass(frozen=True)
 class GraphReason:
     """Why a function is graph code; `autograph` is False where Keras traces it as plain

@@ -42,6 +42,7 @@ class Linker:
     def __init__(self, summaries: Mapping[str, ModuleSummary], modules: ProjectModules) -> None:
         self.summaries = summaries
         self.modules = modules
+        self._subclasses: dict[Target, list[Target]] | None = None
 
     # -- resolution --------------------------------------------------------------------------
 
@@ -129,6 +130,44 @@ class Linker:
             return self.method(target, "call")
         return self.method(target, ref.member)
 
+    def callees(self, filename: str, ref: Ref) -> list[tuple[str, str]]:
+        """The functions a reference may run: its callee, and where the object's class is only
+        declared (`sampler: Sampler`), every override of the method in the project's
+        subclasses of that class (class-hierarchy analysis)."""
+        found = self.callee(filename, ref)
+        every = [] if found is None else [found]
+        if not ref.dispatch or ref.member is None:
+            return every
+        target = self.resolve(filename, ref.name, ref.path)
+        if target is None or target.kind != "class":
+            return every
+        method = "call" if ref.member == CALL else ref.member
+        for subclass in self._below(target):
+            qualname = f"{subclass.qualname}.{method}"
+            if qualname in self.summaries[subclass.filename].functions:
+                every.append((subclass.filename, qualname))
+        return every
+
+    def _below(self, cls: Target) -> list[Target]:
+        """The project's subclasses of a class, at any depth."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for filename, summary in self.summaries.items():
+                for name, bases in summary.classes.items():
+                    for base_name, path in bases:
+                        base = self.resolve(filename, base_name, path)
+                        if base is not None and base.kind == "class":
+                            below = self._subclasses.setdefault(base, [])
+                            below.append(Target(filename, "class", name))
+        found: list[Target] = []
+        pending = [cls]
+        while pending:
+            for subclass in self._subclasses.get(pending.pop(), []):
+                if subclass not in found and subclass != cls:
+                    found.append(subclass)
+                    pending.append(subclass)
+        return found
+
     # -- the fixpoint ------------------------------------------------------------------------
 
     def external_roots(self) -> dict[str, dict[str, Reason]]:
@@ -171,11 +210,8 @@ class Linker:
             if found is None:
                 continue
             reason = graph[(filename, qualname)]
-            for ref in found.refs:
-                if ref.decorator:
-                    continue
-                callee = self.callee(filename, ref)
-                if callee is None or callee == (filename, qualname):
+            for ref, callee in self._reached(filename, found.refs):
+                if callee == (filename, qualname):
                     continue
                 if callee[0] == filename:  # followed, but the module's own analysis marks it
                     if callee not in graph and callee[1] not in summary.exempt:
@@ -202,6 +238,14 @@ class Linker:
                 tensors = None if names is None else tuple(sorted(names))
                 roots[qualname] = replace(reason, tensors=tensors)
         return external
+
+    def _reached(self, filename: str, refs: tuple[Ref, ...]) -> list[tuple[Ref, tuple[str, str]]]:
+        return [
+            (ref, callee)
+            for ref in refs
+            if not ref.decorator
+            for callee in self.callees(filename, ref)
+        ]
 
     def _fed(self, filename: str, ref: Ref, callee: tuple[str, str]) -> set[str] | None:
         """The callee's parameters this call passes tensors (None: all of them). A call

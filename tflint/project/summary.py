@@ -15,7 +15,7 @@ names through the project's files; a name that leads outside the project stays o
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from tflint.tensor_vocabulary import FLAG_PARAMETERS, TENSOR_ATTRIBUTES, returns_tensor
@@ -61,6 +61,9 @@ class Ref:
     row: int
     decorator: bool = False
     fed: Fed = ()
+    # The object's class is only declared (`sampler: Sampler`): it may be any project subclass,
+    # so the method called is the class's or any override of it (class-hierarchy analysis).
+    dispatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ class ModuleSummary:
 
 def _ref_json(ref: Ref) -> list[Any]:
     fed = None if ref.fed is None else list(ref.fed)
-    return [ref.name, list(ref.path), ref.member, ref.row, ref.decorator, fed]
+    return [ref.name, list(ref.path), ref.member, ref.row, ref.decorator, fed, ref.dispatch]
 
 
 def _ref(
@@ -158,9 +161,18 @@ def _ref(
     row: int,
     decorator: bool,
     fed: list[int | str] | None,
+    dispatch: bool,
 ) -> Ref:
     arguments = None if fed is None else tuple(a if isinstance(a, int) else str(a) for a in fed)
-    return Ref(str(name), tuple(map(str, path)), member, int(row), bool(decorator), arguments)
+    return Ref(
+        str(name),
+        tuple(map(str, path)),
+        member,
+        int(row),
+        bool(decorator),
+        arguments,
+        bool(dispatch),
+    )
 
 
 def summarize(
@@ -205,6 +217,7 @@ def dotted(node: ast.expr) -> tuple[str, tuple[str, ...]] | None:
 
 
 Dotted = tuple[str, tuple[str, ...]]
+Bound = tuple[Dotted, bool]  # `self.<attr>`'s class, and whether it is only declared
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -215,15 +228,16 @@ class _Builder:
         self.functions: dict[str, FunctionEntry] = {}
         self.classes: dict[str, tuple[Dotted, ...]] = {}
         self.wrappers: list[str] = []
-        self.instances: dict[str, Dotted] = {}  # module-level `acc = Accumulator()`
+        self.instances: dict[str, Bound] = {}  # module-level `acc = Accumulator()`
         self._scans: dict[ast.AST, tuple[list[ast.Assign], list[ast.Call]]] = {}
+        self._annotations: dict[ast.AST, list[ast.AnnAssign]] = {}
         self._module_functions: set[str] = set()
         self._methods: dict[str, set[str]] = {}  # class → the methods its body defines
 
     def module(self, tree: ast.Module) -> None:
         """One walk of each definition collects its assignments and calls (and every import
         on the way); references are built once all imports are known."""
-        functions: list[tuple[str, Function, str | None, dict[str, Dotted]]] = []
+        functions: list[tuple[str, Function, str | None, dict[str, Bound]]] = []
         for statement in tree.body:
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._scan(statement)
@@ -242,14 +256,18 @@ class _Builder:
     def _scan(self, node: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
         assigns: list[ast.Assign] = []
         calls: list[ast.Call] = []
+        annotations: list[ast.AnnAssign] = []
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 calls.append(inner)
             elif isinstance(inner, ast.Assign):
                 assigns.append(inner)
+            elif isinstance(inner, ast.AnnAssign):
+                annotations.append(inner)
             elif isinstance(inner, ast.Import | ast.ImportFrom):
                 self._import(inner)
         self._scans[node] = (assigns, calls)
+        self._annotations[node] = annotations
         return assigns, calls
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -268,11 +286,16 @@ class _Builder:
 
     def _class(
         self, node: ast.ClassDef
-    ) -> list[tuple[str, Function, str | None, dict[str, Dotted]]]:
+    ) -> list[tuple[str, Function, str | None, dict[str, Bound]]]:
         bases = tuple(d for d in map(dotted, node.bases) if d is not None)
         self.classes[node.name] = bases
-        attributes: dict[str, Dotted] = {}
-        methods: list[tuple[str, Function, str | None, dict[str, Dotted]]] = []
+        attributes: dict[str, Bound] = {}
+        for statement in node.body:  # `sampler: Sampler` in the class body
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                kind = dotted(statement.annotation)
+                if kind is not None:
+                    attributes[statement.target.id] = (kind, True)
+        methods: list[tuple[str, Function, str | None, dict[str, Bound]]] = []
         defined = self._methods.setdefault(node.name, set())
         for statement in node.body:
             if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -280,22 +303,39 @@ class _Builder:
                 continue
             defined.add(statement.name)
             methods.append((f"{node.name}.{statement.name}", statement, node.name, attributes))
-            for assign in self._scan(statement)[0]:  # `self.block = Block(...)`, any method
-                made = dotted(assign.value.func) if isinstance(assign.value, ast.Call) else None
-                for target in assign.targets:
-                    if made and isinstance(target, ast.Attribute) and _is_self(target.value):
-                        attributes[target.attr] = made
+            self._attributes(statement, attributes)
         return methods
+
+    def _attributes(self, method: Function, attributes: dict[str, Bound]) -> None:
+        """`self.block = Block(...)` (that class), `self.sampler = sampler` where the parameter
+        is `sampler: Sampler`, and `self.sampler: Sampler = ...` (declared: any subclass)."""
+        parameters = _annotated(method)
+        for assign in self._scan(method)[0]:
+            value = assign.value
+            found: Bound | None = None
+            if isinstance(value, ast.Call):
+                made = dotted(value.func)
+                found = None if made is None else (made, False)
+            elif isinstance(value, ast.Name) and value.id in parameters:
+                found = (parameters[value.id], True)
+            for target in assign.targets:
+                if found and isinstance(target, ast.Attribute) and _is_self(target.value):
+                    attributes[target.attr] = found
+        for annotated in self._annotations[method]:
+            target, kind = annotated.target, dotted(annotated.annotation)
+            if kind and isinstance(target, ast.Attribute) and _is_self(target.value):
+                attributes[target.attr] = (kind, True)
 
     def _function(
         self,
         qualname: str,
         node: Function,
         class_name: str | None,
-        attributes: dict[str, Dotted],
+        attributes: dict[str, Bound],
     ) -> None:
         assigns, calls = self._scans[node]
-        instances = {**self.instances, **_instances(assigns), **_annotated(node)}
+        declared = {name: (kind, True) for name, kind in _annotated(node).items()}
+        instances = {**self.instances, **_instances(assigns), **declared}
         refs: list[Ref] = []
         for decorator in node.decorator_list:
             target = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
@@ -307,18 +347,20 @@ class _Builder:
             else None
         )
         for call in calls:
-            found = self._call_refs(call, class_name, attributes, instances)
             fed = () if tensors is None else tensors.fed(call)
-            refs.extend(ref if ref.fed is None else replace(ref, fed=fed) for ref in found)
+            found = self._call_refs(call, class_name, attributes, instances, fed)
+            refs.extend(found)
         self.functions[qualname] = FunctionEntry(node.lineno, tuple(refs), _params(node))
 
     def _call_refs(
         self,
         call: ast.Call,
         class_name: str | None,
-        attributes: dict[str, Dotted],
-        instances: dict[str, Dotted],
+        attributes: dict[str, Bound],
+        instances: dict[str, Bound],
+        fed: tuple[int | str, ...],
     ) -> list[Ref]:
+        """What one call reaches, each with the arguments it passes tensors (`fed`)."""
         row = call.lineno
         func = call.func
         refs: list[Ref] = []
@@ -327,25 +369,44 @@ class _Builder:
             name, path = target
             if name in ("self", "cls") and class_name is not None and path:
                 if len(path) == 1:
-                    refs.append(Ref(class_name, (), path[0], row))
+                    refs.append(Ref(class_name, (), path[0], row, fed=fed))
                     if path[0] in attributes:
-                        refs.append(Ref(*attributes[path[0]], CALL, row))
+                        kind, declared = attributes[path[0]]
+                        refs.append(Ref(*kind, CALL, row, fed=fed, dispatch=declared))
                 elif len(path) == 2 and path[0] in attributes:
-                    refs.append(Ref(*attributes[path[0]], path[1], row))
+                    kind, declared = attributes[path[0]]
+                    refs.append(Ref(*kind, path[1], row, fed=fed, dispatch=declared))
             elif name in instances and len(path) <= 1:
-                refs.append(Ref(*instances[name], path[0] if path else CALL, row))
+                kind, declared = instances[name]
+                member = path[0] if path else CALL
+                refs.append(Ref(*kind, member, row, fed=fed, dispatch=declared))
             else:
-                refs.append(Ref(name, path, None, row))
+                refs.append(Ref(name, path, None, row, fed=fed))
                 if path and path[-1] in HIGHER_ORDER and self._is_tensorflow(name):
-                    handed = [a for a in call.args if not isinstance(a, ast.Starred)]
-                    for arg in [*handed, *(k.value for k in call.keywords)]:
-                        passed = dotted(arg)
-                        if passed is not None:
-                            refs.append(Ref(*passed, None, row, fed=None))
+                    refs.extend(self._handed(call, path, fed))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             made = dotted(func.value.func)  # C().h()
             if made is not None:
-                refs.append(Ref(*made, func.attr, row))
+                refs.append(Ref(*made, func.attr, row, fed=fed))
+        return refs
+
+    def _handed(
+        self, call: ast.Call, path: tuple[str, ...], fed: tuple[int | str, ...]
+    ) -> list[Ref]:
+        """Functions handed to a TensorFlow op: it passes them tensors (fed None), except
+        `tf.nest.map_structure(f, a, b)`, which passes f the leaves of a and b."""
+        leaves = path[-2:] == ("nest", "map_structure")
+        handed = [a for a in call.args if not isinstance(a, ast.Starred)]
+        refs: list[Ref] = []
+        for index, arg in enumerate([*handed, *(k.value for k in call.keywords)]):
+            passed = dotted(arg)
+            if passed is None:
+                continue
+            if leaves and index == 0:
+                structures = tuple(i - 1 for i in fed if isinstance(i, int) and i > 0)
+                refs.append(Ref(*passed, None, call.lineno, fed=structures))
+            else:
+                refs.append(Ref(*passed, None, call.lineno, fed=None))
         return refs
 
     def _is_tensorflow(self, name: str) -> bool:
@@ -384,9 +445,9 @@ class _Builder:
         return ".".join([entry.module, *([entry.name] if entry.name else []), *path])
 
 
-def _instances(nodes: Any) -> dict[str, Dotted]:
+def _instances(nodes: Any) -> dict[str, Bound]:
     """`name = Something(...)` among these nodes: the name holds an instance of Something."""
-    found: dict[str, Dotted] = {}
+    found: dict[str, Bound] = {}
     for node in nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             made = dotted(node.value.func)
@@ -394,7 +455,7 @@ def _instances(nodes: Any) -> dict[str, Dotted]:
                 continue
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    found[target.id] = made
+                    found[target.id] = (made, False)
     return found
 
 
@@ -434,7 +495,8 @@ class _Tensors:
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        pairs = [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults)]
+        keywords = zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        pairs = [*zip(positional, defaults, strict=True), *keywords]
         if class_name is not None and positional:
             pairs = [pair for pair in pairs if pair[0] is not positional[0]]
         self.names = {

@@ -392,7 +392,8 @@ def test_parameters_of_a_function_another_module_traces_are_what_its_callers_pas
 ) -> None:
     """A function reached from another module's tf.function gets tensors only in the
     parameters a call there passes one: a dtype, a Python seed, a list or a setting passed
-    along stays a Python value (no TF201/TF102 on it), a tensor passed along is still one."""
+    along stays a Python value (no TF201/TF102 on it), a tensor passed along is still one;
+    tf.nest.map_structure passes the leaves of its structures (a dtype, or a tensor)."""
     write(
         tmp_path,
         {
@@ -420,11 +421,19 @@ def test_parameters_of_a_function_another_module_traces_are_what_its_callers_pas
 
                 def weight_count(values, weights):
                     return np.size(weights)
+
+
+                def leaf_kind(kind):
+                    return np.zeros([1], kind).dtype
+
+
+                def grow(value):
+                    return np.exp(value)
             """,
             "pkg/train.py": """\
                 import tensorflow as tf
 
-                from .kinds import drop_axis, pick_seed, promote, weight_count
+                from .kinds import drop_axis, grow, leaf_kind, pick_seed, promote, weight_count
 
 
                 @tf.function
@@ -432,12 +441,17 @@ def test_parameters_of_a_function_another_module_traces_are_what_its_callers_pas
                     kind = promote(x.dtype, tf.float32)
                     seed = pick_seed(seed, 42)
                     sizes = drop_axis([1, 2, 3], 0)
-                    return tf.cast(x, kind) * weight_count(x, w) + len(sizes) + seed
+                    kinds = tf.nest.map_structure(leaf_kind, {"x": x.dtype})
+                    grown = tf.nest.map_structure(grow, [x])
+                    total = tf.cast(x, kind) * weight_count(x, w) + len(sizes) + seed
+                    return total, kinds, grown
             """,
         },
     )
     found = run_cli(tmp_path, monkeypatch, "pkg")
     assert [line.split(" on a tensor ")[0] for line in found] == [
-        "pkg/kinds.py:22:12: TF201 `np.size()`"
+        "pkg/kinds.py:22:12: TF201 `np.size()`",
+        "pkg/kinds.py:30:12: TF201 [*] `np.exp()`",
     ]
-    assert "called from `step` (decorated with @tf.function) in `pkg/train.py:11`" in found[0]
+    assert "called from `step` (decorated with @tf.function) in `pkg/train.py:13`" in found[0]
+    assert "called from `step` (decorated with @tf.function) in `pkg/train.py:12`" in found[1]

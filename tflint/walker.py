@@ -88,7 +88,27 @@ class Walker(cst.CSTVisitor):
         """`with tf.init_scope():` bodies and eager-only `if` branches run outside the graph."""
         if isinstance(node, cst.With):
             return self._is_init_scope(node)
-        return isinstance(node, cst.IndentedBlock) and node in self.ctx.graph.eager_branches
+        if not isinstance(node, cst.IndentedBlock):
+            return False
+        return node in self.ctx.graph.eager_branches or self._numpy_only(node)
+
+    def _numpy_only(self, block: cst.IndentedBlock) -> bool:
+        """The body of `if isinstance(x, np.ndarray):` where graph code has a tensor in `x`:
+        a tensor is never a NumPy array, so tracing never enters it (an eager caller's
+        NumPy input does)."""
+        ctx = self.ctx
+        parent = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
+        if not isinstance(parent, cst.If) or parent.body is not block or ctx.frame.reason is None:
+            return False
+        test = parent.test
+        if not isinstance(test, cst.Call) or len(test.args) != 2:
+            return False
+        if ctx.qualname(test.func) != "builtins.isinstance":
+            return False
+        kinds = test.args[1].value
+        elements = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+        numpy = all((ctx.qualname(e) or "").startswith("numpy.") for e in elements)
+        return numpy and ctx.is_tensor(test.args[0].value)
 
     def _is_init_scope(self, node: cst.With) -> bool:
         return any(

@@ -116,6 +116,19 @@ def summarize(history):
     return float(np.mean(history))  # eager helper, never called from graph code
 
 
+
+# A function tf.nest.map_structure runs gets one leaf of each structure: here dtypes, Python
+# values while tracing, so NumPy may build arrays of them.
+def wider(first, second):
+    return (np.zeros([1], first) + np.zeros([1], second)).dtype
+
+
+@tf.function
+def promoted(x, y):
+    left, right = {"a": x.dtype.as_numpy_dtype}, {"a": y.dtype.as_numpy_dtype}
+    common = tf.nest.map_structure(wider, left, right)
+    return tf.cast(x, common["a"]) + tf.cast(y, common["a"])
+
 if __name__ == "__main__":
     print(total_energy(tf.constant([1.0, 2.0])).numpy())
     print(clip_unit(tf.constant([-1.0, 2.0])).numpy())
@@ -132,3 +145,4 @@ if __name__ == "__main__":
     smooth = keras.Sequential([keras.Input((8, 1)), Gaussian()])
     print(smooth.predict(tf.ones((1, 8, 1)), verbose=0).shape)
     print(summarize([0.5, 0.25]))
+    print(promoted(tf.constant([1], tf.int32), tf.constant([0.5])).numpy())

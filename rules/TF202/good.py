@@ -119,6 +119,16 @@ manual = ManualFit()
 manual.train_step((np.ones((2, 2), "float32"), np.zeros((2, 1), "float32")))
 
 
+
+# Both NumPy and tensor inputs: the NumPy-only branch never runs while tracing, because a
+# traced function's tensor argument is never a NumPy array.
+@tf.function
+def halved(image):
+    small = tf.image.resize(image, (2, 2))
+    if isinstance(image, np.ndarray):
+        return small.numpy()
+    return small
+
 if __name__ == "__main__":
     print(largest(tf.constant([1.0, 2.0])).numpy())
     print(describe(tf.constant([1.0, 2.0])).numpy().tolist())
@@ -131,3 +141,4 @@ if __name__ == "__main__":
     print(listed(tf.constant([1.0, 2.0])).numpy())
     print(fingerprint(tf.constant("abc")).numpy(), list(shouted.as_numpy_iterator()))
     print("peak", peak.seen, "manual loss", manual.history)
+    print(halved(np.ones((4, 4, 1), "float32")).shape)

@@ -196,8 +196,9 @@ class FileContext:
                 self._caller_frames[caller] = frame
             self.frames.append(frame)
             try:
+                holds = self._holds_tensors if leaves else self.is_tensor
                 for index, arg in enumerate(a for a in arguments if a.keyword is None):
-                    if index < len(positional) and self.is_tensor(arg.value):
+                    if index < len(positional) and holds(arg.value):
                         fed.add(positional[index])
                 for arg in arguments:
                     if arg.keyword is not None and self.is_tensor(arg.value) and not leaves:
@@ -205,6 +206,17 @@ class FileContext:
             finally:
                 self.frames.pop()
         return fed
+
+    def _holds_tensors(self, node: cst.BaseExpression) -> bool:
+        """A tensor, or a literal structure (list, tuple, dict) with a tensor among its leaves."""
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            return any(self._holds_tensors(element.value) for element in node.elements)
+        if isinstance(node, cst.Dict):
+            return any(
+                isinstance(element, cst.DictElement) and self._holds_tensors(element.value)
+                for element in node.elements
+            )
+        return self.is_tensor(node)
 
     def is_tensor(self, node: cst.BaseExpression) -> bool:
         """Whether an expression evidently holds a tensor value: a graph-code parameter, a `tf.*`

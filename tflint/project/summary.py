@@ -348,8 +348,8 @@ class _Builder:
         )
         for call in calls:
             fed = () if tensors is None else tensors.fed(call)
-            found = self._call_refs(call, class_name, attributes, instances, fed)
-            refs.extend(found)
+            leaves = () if tensors is None else tensors.leaves(call)
+            refs.extend(self._call_refs(call, class_name, attributes, instances, (fed, leaves)))
         self.functions[qualname] = FunctionEntry(node.lineno, tuple(refs), _params(node))
 
     def _call_refs(
@@ -358,9 +358,12 @@ class _Builder:
         class_name: str | None,
         attributes: dict[str, Bound],
         instances: dict[str, Bound],
-        fed: tuple[int | str, ...],
+        passed: tuple[tuple[int | str, ...], tuple[int, ...]],
     ) -> list[Ref]:
-        """What one call reaches, each with the arguments it passes tensors (`fed`)."""
+        """What one call reaches, each with the arguments it passes tensors (`passed`: the
+        call's arguments that hold tensors, and, were it `tf.nest.map_structure`, the
+        positions of the handed function's parameters whose structures hold them)."""
+        fed, leaves = passed
         row = call.lineno
         func = call.func
         refs: list[Ref] = []
@@ -383,28 +386,25 @@ class _Builder:
             else:
                 refs.append(Ref(name, path, None, row, fed=fed))
                 if path and path[-1] in HIGHER_ORDER and self._is_tensorflow(name):
-                    refs.extend(self._handed(call, path, fed))
+                    refs.extend(self._handed(call, path, leaves))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             made = dotted(func.value.func)  # C().h()
             if made is not None:
                 refs.append(Ref(*made, func.attr, row, fed=fed))
         return refs
 
-    def _handed(
-        self, call: ast.Call, path: tuple[str, ...], fed: tuple[int | str, ...]
-    ) -> list[Ref]:
+    def _handed(self, call: ast.Call, path: tuple[str, ...], leaves: tuple[int, ...]) -> list[Ref]:
         """Functions handed to a TensorFlow op: it passes them tensors (fed None), except
         `tf.nest.map_structure(f, a, b)`, which passes f the leaves of a and b."""
-        leaves = path[-2:] == ("nest", "map_structure")
+        mapped = path[-2:] == ("nest", "map_structure")
         handed = [a for a in call.args if not isinstance(a, ast.Starred)]
         refs: list[Ref] = []
         for index, arg in enumerate([*handed, *(k.value for k in call.keywords)]):
             passed = dotted(arg)
             if passed is None:
                 continue
-            if leaves and index == 0:
-                structures = tuple(i - 1 for i in fed if isinstance(i, int) and i > 0)
-                refs.append(Ref(*passed, None, call.lineno, fed=structures))
+            if mapped and index == 0:
+                refs.append(Ref(*passed, None, call.lineno, fed=leaves))
             else:
                 refs.append(Ref(*passed, None, call.lineno, fed=None))
         return refs
@@ -509,6 +509,24 @@ class _Tensors:
             for assign in assigns:
                 if self.holds(assign.value):
                     self.names.update(_target_names(assign.targets))
+
+    def leaves(self, call: ast.Call) -> tuple[int, ...]:
+        """`tf.nest.map_structure(f, a, b)`: the positions of f's parameters whose structure
+        holds a tensor (a tensor, or a literal list, tuple or dict with one among its leaves)."""
+        found: list[int] = []
+        for index, arg in enumerate(call.args[1:]):
+            if isinstance(arg, ast.Starred):
+                break
+            if self.structure_holds(arg):
+                found.append(index)
+        return tuple(found)
+
+    def structure_holds(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return any(self.structure_holds(element) for element in node.elts)
+        if isinstance(node, ast.Dict):
+            return any(self.structure_holds(value) for value in node.values)
+        return self.holds(node)
 
     def fed(self, call: ast.Call) -> tuple[int | str, ...]:
         """The call's arguments that hold tensors: positions (up to the first `*args`, after

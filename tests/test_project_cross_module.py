@@ -455,3 +455,64 @@ def test_parameters_of_a_function_another_module_traces_are_what_its_callers_pas
     ]
     assert "called from `step` (decorated with @tf.function) in `pkg/train.py:13`" in found[0]
     assert "called from `step` (decorated with @tf.function) in `pkg/train.py:12`" in found[1]
+
+
+SAMPLER_BASE = """\
+class Sampler:
+    def draw(self, mean, count):
+        raise NotImplementedError
+"""
+SAMPLER_GAUSS = """\
+import tensorflow as tf
+
+from .base import Sampler
+
+
+class Gauss(Sampler):
+    def draw(self, mean, count):
+        return tf.stack([self._one(mean, i) for i in range(count)])
+
+    def _one(self, mean, seed):
+        @tf.function
+        def noisy(x):
+            return x + tf.random.stateless_normal(tf.shape(x), [seed, 0])
+
+        return noisy(mean)
+"""
+POLICY = """\
+import tensorflow as tf
+
+from samplers.base import Sampler
+
+
+class Policy:
+    def __init__(self, sampler: Sampler):
+        self._sampler = sampler
+
+    @tf.function
+    def act(self, mean):
+        return self._sampler.draw(mean, 4)
+"""
+
+
+def test_a_method_called_on_a_declared_class_reaches_every_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`self._sampler = sampler` with `sampler: Sampler`: the object may be any subclass, so
+    `self._sampler.draw(...)` in a tf.function makes `Gauss.draw` (an override in another
+    module) graph code; its nested tf.function is then built while tracing (TF402 is not
+    per step). Called eagerly instead, the helper's loop re-creates it per call: TF402."""
+    write(
+        tmp_path,
+        {
+            "samplers/__init__.py": "",
+            "samplers/base.py": SAMPLER_BASE,
+            "samplers/gauss.py": SAMPLER_GAUSS,
+            "policy.py": POLICY,
+        },
+    )
+    assert run_cli(tmp_path, monkeypatch, ".") == []
+    (tmp_path / "policy.py").write_text(POLICY.replace("    @tf.function\n", ""))
+    assert [line.split(" creates ")[0] for line in run_cli(tmp_path, monkeypatch, ".")] == [
+        "samplers/gauss.py:11:9: TF402 `@tf.function` on `noisy`, defined inside `_one`,"
+    ]

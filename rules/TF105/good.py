@@ -160,7 +160,23 @@ def train(steps):
         history.append(float(loss))  # eager loop: appended on every step
 
 
+
+# A per-graph cache: each trace builds a new graph and records its own entry, keyed by that
+# graph; once per trace is what it is for.
+scales_by_graph = {}
+
+
+def remember_scale(graph, scale):
+    scales_by_graph[graph] = scale
+
+
+@tf.function
+def rescaled(x):
+    remember_scale(tf.compat.v1.get_default_graph(), 2.0)
+    return x * scales_by_graph[tf.compat.v1.get_default_graph()]
+
 if __name__ == "__main__":
+    print(rescaled(tf.constant([1.0])).numpy(), len(scales_by_graph))
     for value in (1.0, 2.0, 3.0):
         step(tf.constant(value))
     print("calls:", int(calls.numpy()))  # 3

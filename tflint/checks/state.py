@@ -82,6 +82,24 @@ class LocalNames(cst.CSTVisitor):
             self.declared_outer[item.name.value] = node
 
 
+def _keyed_by_graph(node: cst.Subscript) -> bool:
+    """`cache[graph] = ...`, `cache[tf.compat.v1.get_default_graph()] = ...`: a per-graph
+    cache, which each trace fills for the graph it builds; once per trace is its purpose."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    key = node.slice[0].slice.value
+    names: tuple[str, ...] = ("graph",)
+    if isinstance(key, cst.Call):
+        key, names = key.func, ("get_graph", "get_default_graph")
+    if isinstance(key, cst.Attribute):
+        last = key.attr.value
+    elif isinstance(key, cst.Name):
+        last = key.value
+    else:
+        return False
+    return last in names or last.endswith("_graph")
+
+
 def _parameters(function: FunctionNode) -> list[str]:
     """Named parameters, in order (not `*args`/`**kwargs`)."""
     params = function.params
@@ -447,7 +465,7 @@ class OuterStateCheck(Check):
         name = node.value.value
         statement = ctx.parent(2) if isinstance(parent, cst.AssignTarget) else parent
         stored = [statement.value] if isinstance(statement, cst.Assign | cst.AugAssign) else []
-        if self._creates_once(name, stored, ctx):
+        if self._creates_once(name, stored, ctx) or _keyed_by_graph(node):
             return
         kind = self._outer_kind(name, ctx)
         if kind is not None:

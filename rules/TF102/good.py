@@ -94,7 +94,25 @@ def train(steps):
             log.write(f"{step} {float(loss)}\n")
 
 
+
+# A setting read only outside tf.function: under tracing the guard raises first, so the read
+# never happens while a graph is built.
+def worker_count():
+    if tf.inside_function():
+        raise RuntimeError("read the worker count eagerly, before tracing")
+    return int(os.environ.get("WORKERS", "1"))
+
+
+@tf.function
+def split_evenly(x):
+    try:
+        workers = worker_count()
+    except RuntimeError:  # while tracing: one shard
+        workers = 1
+    return x / workers
+
 if __name__ == "__main__":
+    print("workers", worker_count(), split_evenly(tf.constant(4.0)).numpy())
     logging.basicConfig(level=logging.INFO)
     train(3)
     print(scaled(tf.constant(1.0), tf.constant(SCALE)))

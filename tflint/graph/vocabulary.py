@@ -223,7 +223,21 @@ def is_eager_only_test(test: cst.BaseExpression, imports: ImportMap, value: bool
 def is_graph_only_test(test: cst.BaseExpression, imports: ImportMap, value: bool) -> bool:
     """Whether `<test>` being `value` means `tf.executing_eagerly()` is False: the code runs
     only while a graph is being built (`if not tf.executing_eagerly():`)."""
-    return _implies(test, value, lambda leaf, v: not v and _is_executing_eagerly(leaf, imports))
+    return _implies(test, value, lambda leaf, v: _graph_leaf(leaf, v, imports))
+
+
+def _graph_leaf(test: cst.BaseExpression, value: bool, imports: ImportMap) -> bool:
+    """`tf.executing_eagerly()` False, or `tf.inside_function()` True."""
+    if _is_executing_eagerly(test, imports):
+        return not value
+    return value and _is_inside_function(test, imports)
+
+
+def _is_inside_function(test: cst.BaseExpression, imports: ImportMap) -> bool:
+    if not isinstance(test, cst.Call):
+        return False
+    qualname = imports.resolve(test.func) or ""
+    return qualname.startswith("tensorflow.") and qualname.endswith(".inside_function")
 
 
 def _implies(
@@ -254,6 +268,8 @@ def _eager_leaf(test: cst.BaseExpression, value: bool, imports: ImportMap) -> bo
     if isinstance(test, cst.Call):
         if _is_executing_eagerly(test, imports):
             return value
+        if _is_inside_function(test, imports):
+            return not value
         if imports.resolve(test.func) == "builtins.isinstance" and len(test.args) == 2:
             types = test.args[1].value
             elements = (

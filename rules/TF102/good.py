@@ -111,7 +111,22 @@ def split_evenly(x):
         workers = 1
     return x / workers
 
+
+# A warning decided by a Python test of the argument (a seed given as a Python int): the same
+# on every call of one trace, so once per trace is right.
+def is_python_seed(seed):
+    return seed is None or isinstance(seed, int)
+
+
+@tf.function
+def noise(shape, seed):
+    if is_python_seed(seed):
+        warnings.warn("a Python seed draws statefully", stacklevel=2)
+        return tf.random.uniform(shape, seed=seed)
+    return tf.random.stateless_uniform(shape, seed)
+
 if __name__ == "__main__":
+    print(noise([2], 7).shape, noise([2], tf.constant([1, 2])).shape)
     print("workers", worker_count(), split_evenly(tf.constant(4.0)).numpy())
     logging.basicConfig(level=logging.INFO)
     train(3)

@@ -129,6 +129,17 @@ def promoted(x, y):
     common = tf.nest.map_structure(wider, left, right)
     return tf.cast(x, common["a"]) + tf.cast(y, common["a"])
 
+
+# An array built with NumPy while tracing and converted to a tensor at the end: NumPy runs on
+# the array (a Python value) before the conversion rebinds the name.
+@tf.function
+def repeated_rows(x):
+    multiples = np.ones(len(x.shape), dtype="int32")
+    multiples[0] = 3
+    multiples = np.delete(multiples, 1)
+    multiples = tf.constant(multiples)
+    return tf.tile(tf.reduce_sum(x, 1), multiples)
+
 if __name__ == "__main__":
     print(total_energy(tf.constant([1.0, 2.0])).numpy())
     print(clip_unit(tf.constant([-1.0, 2.0])).numpy())
@@ -145,4 +156,5 @@ if __name__ == "__main__":
     smooth = keras.Sequential([keras.Input((8, 1)), Gaussian()])
     print(smooth.predict(tf.ones((1, 8, 1)), verbose=0).shape)
     print(summarize([0.5, 0.25]))
+    print(repeated_rows(tf.ones((2, 3))).shape)
     print(promoted(tf.constant([1], tf.int32), tf.constant([0.5])).numpy())

@@ -170,11 +170,22 @@ class FileContext:
             names &= frame.reason.tensors
         frame._tensor_names = names
         assignments = collect_assignments(node)
+        arrays = {
+            name for targets, value in assignments if self._is_array(value) for name in targets
+        }
         for _ in range(2):
             for targets, value in assignments:
-                if self.is_tensor(value):
+                if self.is_tensor(value) and not _converts_itself(targets, value, arrays):
                     names.update(targets)
         return names
+
+    def _is_array(self, value: cst.BaseExpression) -> bool:
+        """A NumPy call's result or a literal list or tuple: a Python value while tracing."""
+        if isinstance(value, cst.List | cst.Tuple):
+            return True
+        return isinstance(value, cst.Call) and (self.qualname(value.func) or "").startswith(
+            "numpy."
+        )
 
     def _parameters_fed_tensors(self, helper: FunctionNode) -> set[str]:
         """Parameters of a helper that some graph-code call passes a tensor, judged in the
@@ -256,8 +267,8 @@ class FileContext:
             and self.graph.find_method(self.frame.class_name or "", func.attr.value) is None
         )
         local = self.graph.module_functions.get(func.value) if isinstance(func, cst.Name) else None
-        if local is not None and _returns_static_shape(local):
-            return False  # `get_shape(x)` returning `x.shape.as_list()` is a Python list
+        if local is not None and _returns_python_value(local):
+            return False  # `get_shape(x)` returning `x.shape.as_list()`: a Python list
         is_local_function = local is not None
         if is_self_attribute or is_local_function:
             return any(self.is_tensor(arg.value) for arg in call.args)
@@ -284,13 +295,16 @@ class FileContext:
         return name, name if needs_import else None
 
 
-def _returns_static_shape(function: cst.FunctionDef) -> bool:
+def _returns_python_value(function: cst.FunctionDef) -> bool:
     """Whether every `return` of a helper gives static shape information (`t.shape`,
-    `t.shape.as_list()`, `t.get_shape().as_list()`, `list(t.shape)`, `t.shape[1:]`, `t.ndim`):
-    Python values at trace time, as they are when written inline."""
+    `t.shape.as_list()`, `t.get_shape().as_list()`, `list(t.shape)`, `t.shape[1:]`, `t.ndim`)
+    or a Python test (`s is None or isinstance(s, int)`): Python values at trace time, as they
+    are when written inline."""
     finder = _ReturnFinder()
     walk(function.body, finder)
-    return bool(finder.values) and all(_is_static_shape(value) for value in finder.values)
+    return bool(finder.values) and all(
+        _is_static_shape(value) or _is_python_test(value) for value in finder.values
+    )
 
 
 class _ReturnFinder(cst.CSTVisitor):
@@ -309,6 +323,24 @@ class _ReturnFinder(cst.CSTVisitor):
         return False
 
 
+def _is_python_test(node: cst.BaseExpression | None) -> bool:
+    """A Python bool whatever the operands: `x is None`, `isinstance(x, int)`, `callable(f)`,
+    `hasattr(x, "a")`, and `not`/`and`/`or` of such (`seed is None or isinstance(seed, int)`)."""
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False")
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, cst.Not) and _is_python_test(node.expression)
+    if isinstance(node, cst.BooleanOperation):
+        return _is_python_test(node.left) and _is_python_test(node.right)
+    if isinstance(node, cst.Comparison):
+        return all(isinstance(c.operator, cst.Is | cst.IsNot) for c in node.comparisons)
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in ("isinstance", "issubclass", "callable", "hasattr")
+    )
+
+
 def _is_static_shape(node: cst.BaseExpression | None) -> bool:
     if isinstance(node, cst.Subscript):
         return _is_static_shape(node.value)
@@ -325,6 +357,16 @@ def _is_static_shape(node: cst.BaseExpression | None) -> bool:
         if func.attr.value == "as_list":
             return _is_static_shape(func.value)
     return False
+
+
+def _converts_itself(targets: list[str], value: cst.BaseExpression, arrays: set[str]) -> bool:
+    """`reps = tf.constant(reps)` where `reps` is also a NumPy array or a list: the name holds
+    the array before this line and the tensor after it; taken for neither where it is used
+    (flow-insensitively), as the uses before the conversion are the array's."""
+    if len(targets) != 1 or targets[0] not in arrays or not isinstance(value, cst.Call):
+        return False
+    first = value.args[0].value if value.args else None
+    return isinstance(first, cst.Name) and first.value == targets[0]
 
 
 def _literal_default(param: cst.Param) -> bool:

@@ -9,7 +9,6 @@ import libcst as cst
 
 from tflint.checks.base import Check, FileContext, Frame
 from tflint.graph import FunctionNode
-from tflint.graph.vocabulary import is_graph_only_test
 
 _Handler = Callable[[cst.CSTNode, FileContext], None]
 
@@ -32,7 +31,6 @@ class Walker(cst.CSTVisitor):
         self.ctx = ctx
         self.visits, self.leaves = dispatch_table(checks)
         self._frame_owners: list[cst.CSTNode] = []  # the node that pushed each frame above the root
-        self._guarded: dict[cst.IndentedBlock, frozenset[int]] = {}  # see _after_graph_guard
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
@@ -90,33 +88,10 @@ class Walker(cst.CSTVisitor):
         """`with tf.init_scope():` bodies and eager-only `if` branches run outside the graph."""
         if isinstance(node, cst.With):
             return self._is_init_scope(node)
+        graph = self.ctx.graph
         if not isinstance(node, cst.IndentedBlock):
-            return self._after_graph_guard(node)
-        return node in self.ctx.graph.eager_branches or self._numpy_only(node)
-
-    def _after_graph_guard(self, node: cst.CSTNode) -> bool:
-        """A statement after `if tf.inside_function(): raise ...` (or `return`) in the same
-        block: tracing leaves the block there, so only eager calls reach it."""
-        ctx = self.ctx
-        parent = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
-        if not isinstance(parent, cst.IndentedBlock) or ctx.frame.reason is None:
-            return False
-        after = self._guarded.get(parent)
-        if after is None:
-            exits = [index for index, s in enumerate(parent.body) if self._exits_traced(s)]
-            after = frozenset(map(id, parent.body[exits[0] + 1 :] if exits else ()))
-            self._guarded[parent] = after
-        return id(node) in after
-
-    def _exits_traced(self, statement: cst.BaseStatement) -> bool:
-        if not isinstance(statement, cst.If) or statement.orelse is not None:
-            return False
-        if not is_graph_only_test(statement.test, self.ctx.imports, True):
-            return False
-        last = statement.body.body[-1] if isinstance(statement.body, cst.IndentedBlock) else None
-        return isinstance(last, cst.SimpleStatementLine) and any(
-            isinstance(small, cst.Raise | cst.Return) for small in last.body
-        )
+            return node in graph.eager_statements  # after `if tf.inside_function(): raise`
+        return node in graph.eager_branches or self._numpy_only(node)
 
     def _numpy_only(self, block: cst.IndentedBlock) -> bool:
         """The body of `if isinstance(x, np.ndarray):` where graph code has a tensor in `x`:

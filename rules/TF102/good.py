@@ -125,7 +125,23 @@ def noise(shape, seed):
         return tf.random.uniform(shape, seed=seed)
     return tf.random.stateless_uniform(shape, seed)
 
+
+# A Python seed logged before it becomes a tensor: the log shows the int, once per trace, as
+# the seed is drawn once per trace.
+def fresh_seed(stateless=False):
+    seed = int.from_bytes(os.urandom(4), "big")
+    logging.warning("drawing with seed %s", seed)
+    if stateless:
+        seed = tf.constant([0, seed], dtype=tf.int64)
+    return seed
+
+
+@tf.function(autograph=False)
+def jittered(x):
+    return x + tf.random.stateless_normal(tf.shape(x), fresh_seed(stateless=True))
+
 if __name__ == "__main__":
+    print(jittered(tf.zeros([2])).shape)
     print(noise([2], 7).shape, noise([2], tf.constant([1, 2])).shape)
     print("workers", worker_count(), split_evenly(tf.constant(4.0)).numpy())
     logging.basicConfig(level=logging.INFO)

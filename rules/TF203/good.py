@@ -83,7 +83,29 @@ def report(x):
     return f"eager mean {value:.2f} {float(value)} {round(float(value), 1)}"  # eager code
 
 
+
+# A helper returning the static shape (or None), through a local name: a Python tuple while
+# tracing, so `len` of it is the rank.
+def static_shape(t):
+    try:
+        shape = t.shape
+        if not isinstance(shape, tuple):
+            shape = tuple(shape.as_list())
+        return shape
+    except ValueError:
+        return None
+
+
+@tf.function(autograph=False)
+def flattened_pair(x, y):
+    x_shape = static_shape(x)
+    y_shape = static_shape(y)
+    if len(x_shape) != len(y_shape):
+        raise ValueError("ranks differ")
+    return tf.reshape(x, [-1]), tf.reshape(y, [-1])
+
 if __name__ == "__main__":
+    print(flattened_pair(tf.ones((2, 2)), tf.zeros((1, 3)))[0].shape)
     x = tf.constant([1.0, 2.0])
     for function in (sign, caption, peak, ordered, average, half, autograph_converts):
         print(function.__name__, function(x).numpy())

@@ -28,6 +28,10 @@ from tflint.traverse import walk
 
 # Attributes of a tensor that are Python values at trace time (static shape information).
 STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "name", "device", "graph"})
+# Builtins whose result is a Python value whatever they are given.
+_PYTHON_VALUE_CALLS = frozenset(
+    {"builtins.int", "builtins.float", "builtins.str", "builtins.bool", "builtins.len"}
+)
 # What creates a TensorFlow/Keras variable: constructors, and a layer's own methods.
 VARIABLE_FACTORIES = frozenset({"tensorflow.Variable", "keras.Variable"})
 WEIGHT_METHODS = frozenset({"add_weight", "add_variable"})
@@ -180,12 +184,14 @@ class FileContext:
         return names
 
     def _is_array(self, value: cst.BaseExpression) -> bool:
-        """A NumPy call's result or a literal list or tuple: a Python value while tracing."""
-        if isinstance(value, cst.List | cst.Tuple):
+        """A Python value while tracing: a NumPy call's result, a literal list, tuple, number
+        or string, or `int(...)`/`float(...)`/`str(...)`/`bool(...)`/`len(...)` (and their
+        class methods, `int.from_bytes(...)`)."""
+        if isinstance(value, cst.List | cst.Tuple | cst.BaseNumber | cst.BaseString):
             return True
-        return isinstance(value, cst.Call) and (self.qualname(value.func) or "").startswith(
-            "numpy."
-        )
+        qualname = (self.qualname(value.func) or "") if isinstance(value, cst.Call) else ""
+        owner = qualname.rsplit(".", 1)[0]  # `int.from_bytes(...)`
+        return qualname.startswith("numpy.") or _PYTHON_VALUE_CALLS & {qualname, owner} != set()
 
     def _parameters_fed_tensors(self, helper: FunctionNode) -> set[str]:
         """Parameters of a helper that some graph-code call passes a tensor, judged in the
@@ -298,12 +304,32 @@ class FileContext:
 def _returns_python_value(function: cst.FunctionDef) -> bool:
     """Whether every `return` of a helper gives static shape information (`t.shape`,
     `t.shape.as_list()`, `t.get_shape().as_list()`, `list(t.shape)`, `t.shape[1:]`, `t.ndim`)
-    or a Python test (`s is None or isinstance(s, int)`): Python values at trace time, as they
-    are when written inline."""
+    or a Python test (`s is None or isinstance(s, int)`), or None, directly or through a local
+    name every assignment of which is one (`shape = x.shape; shape = tuple(shape.as_list());
+    return shape`): Python values at trace time, as they are when written inline."""
     finder = _ReturnFinder()
     walk(function.body, finder)
-    return bool(finder.values) and all(
-        _is_static_shape(value) or _is_python_test(value) for value in finder.values
+    if not finder.values:
+        return False
+    assignments = collect_assignments(function)
+    shapes = {name for targets, _ in assignments for name in targets}
+    while True:  # the names whose every assignment is static, given the others that are
+        kept = {
+            name
+            for name in shapes
+            if all(
+                _is_static_shape(value, shapes) for targets, value in assignments if name in targets
+            )
+        }
+        if kept == shapes:
+            break
+        shapes = kept
+    return all(
+        value is None
+        or (isinstance(value, cst.Name) and value.value == "None")
+        or _is_static_shape(value, shapes)
+        or _is_python_test(value)
+        for value in finder.values
     )
 
 
@@ -341,32 +367,42 @@ def _is_python_test(node: cst.BaseExpression | None) -> bool:
     )
 
 
-def _is_static_shape(node: cst.BaseExpression | None) -> bool:
+def _is_static_shape(node: cst.BaseExpression | None, shapes: set[str] | None = None) -> bool:
+    """Static shape information, or a name in `shapes` (local names known to hold it)."""
+    if isinstance(node, cst.Name):
+        return shapes is not None and node.value in shapes
     if isinstance(node, cst.Subscript):
-        return _is_static_shape(node.value)
+        return _is_static_shape(node.value, shapes)
     if isinstance(node, cst.Attribute):
         return node.attr.value in ("shape", "ndim", "rank")
     if not isinstance(node, cst.Call):
         return False
     func = node.func
     if isinstance(func, cst.Name) and func.value in ("list", "tuple") and len(node.args) == 1:
-        return _is_static_shape(node.args[0].value)
+        return _is_static_shape(node.args[0].value, shapes)
     if isinstance(func, cst.Attribute) and not node.args:
         if func.attr.value == "get_shape":
             return True
         if func.attr.value == "as_list":
-            return _is_static_shape(func.value)
+            return _is_static_shape(func.value, shapes)
     return False
 
 
 def _converts_itself(targets: list[str], value: cst.BaseExpression, arrays: set[str]) -> bool:
-    """`reps = tf.constant(reps)` where `reps` is also a NumPy array or a list: the name holds
-    the array before this line and the tensor after it; taken for neither where it is used
-    (flow-insensitively), as the uses before the conversion are the array's."""
+    """`reps = tf.constant(reps)` (or `seed = tf.constant([0, seed])`) where the name also holds
+    a Python value (a NumPy array, a list, a number): it holds that value before this line and
+    the tensor after it; taken for a tensor nowhere (flow-insensitively), as the uses before
+    the conversion are the Python value's."""
     if len(targets) != 1 or targets[0] not in arrays or not isinstance(value, cst.Call):
         return False
     first = value.args[0].value if value.args else None
-    return isinstance(first, cst.Name) and first.value == targets[0]
+    if isinstance(first, cst.List | cst.Tuple):
+        return any(_is_name(e.value, targets[0]) for e in first.elements)
+    return first is not None and _is_name(first, targets[0])
+
+
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
 
 
 def _literal_default(param: cst.Param) -> bool:

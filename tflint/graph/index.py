@@ -23,6 +23,7 @@ from tflint.graph.vocabulary import (
     KerasKind,
     has_fixed_signature,
     is_eager_only_test,
+    is_graph_only_test,
     is_py_function,
     is_py_function_decorator,
     keras_kind,
@@ -129,6 +130,9 @@ class ModuleIndex:
     other_decorators: tuple[tuple[Scope, cst.FunctionDef, cst.BaseExpression], ...]
     # Bodies of `if` statements tracing never enters (see vocabulary.is_eager_only_test).
     eager_branches: frozenset[cst.BaseSuite]
+    # Statements after `if tf.inside_function(): raise ...` (or `return`) in the same block:
+    # tracing leaves the block at the guard, so only eager calls reach them.
+    eager_statements: frozenset[cst.BaseStatement]
     # Names the module's own top-level code calls (`Model()` in a script or notebook; not
     # under `if __name__ == "__main__":`, the demo block of a module others import).
     top_level_call_names: frozenset[str]
@@ -225,6 +229,7 @@ def build_index(module: cst.Module, imports: ImportMap) -> ModuleIndex:
         self_assignments=tuple(indexer.self_assignments),
         other_decorators=tuple(indexer.other_decorators),
         eager_branches=frozenset(indexer.eager_branches),
+        eager_statements=frozenset(indexer.eager_statements),
         top_level_call_names=frozenset(indexer.top_level_call_names),
     )
     exempt = _Exemptions(index, indexer).find()
@@ -313,6 +318,7 @@ class _Indexer(cst.CSTVisitor):
         # Bodies of `if` statements that tracing never enters: calls there do not make their
         # callees graph code.
         self.eager_branches: set[cst.BaseSuite] = set()
+        self.eager_statements: set[cst.BaseStatement] = set()
         self.top_level_call_names: set[str] = set()
         self._function_stack: list[FunctionNode] = []
         self._class_stack: list[ClassInfo] = []
@@ -447,6 +453,30 @@ class _Indexer(cst.CSTVisitor):
             self._eager_depth += 1
         if node in self._main_guards:
             self._main_depth += 1
+        exits = [index for index, s in enumerate(node.body) if self._exits_traced(s)]
+        if exits:
+            self.eager_statements.update(node.body[exits[0] + 1 :])
+
+    def _exits_traced(self, statement: cst.BaseStatement) -> bool:
+        """`if tf.inside_function(): raise ...` (or `return`), with no `else`."""
+        if not isinstance(statement, cst.If) or statement.orelse is not None:
+            return False
+        if not is_graph_only_test(statement.test, self.imports, True):
+            return False
+        last = statement.body.body[-1] if isinstance(statement.body, cst.IndentedBlock) else None
+        return isinstance(last, cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Raise | cst.Return) for small in last.body
+        )
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node in self.eager_statements:
+            self._eager_depth += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if original_node in self.eager_statements:
+            self._eager_depth -= 1
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         if original_node in self.eager_branches:

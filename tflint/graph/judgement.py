@@ -71,6 +71,7 @@ class GraphContext:
         self.module_functions = index.module_functions
         self.tf_functions = index.tf_functions
         self.eager_branches = index.eager_branches
+        self.eager_statements = index.eager_statements
         self.top_level_call_names = index.top_level_call_names
         self.exempt: frozenset[FunctionNode] = index.exempt_functions
         self.assignments = [(a.names, a.value) for a in index.assignments]

@@ -516,3 +516,51 @@ def test_a_method_called_on_a_declared_class_reaches_every_override(
     assert [line.split(" creates ")[0] for line in run_cli(tmp_path, monkeypatch, ".")] == [
         "samplers/gauss.py:11:9: TF402 `@tf.function` on `noisy`, defined inside `_one`,"
     ]
+
+
+def test_a_decorator_from_another_module_runs_where_the_function_is_defined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`@register("name")` on a loss given to `compile`: the registry's decorator runs once,
+    at import, not while Keras traces the loss (no TF105 on the registry's dict); a helper the
+    loss calls is still graph code."""
+    write(
+        tmp_path,
+        {
+            "registry.py": """\
+                _REGISTERED = {}
+                calls = []
+
+
+                def register(name):
+                    def decorator(function):
+                        _REGISTERED[name] = function
+                        return function
+
+                    return decorator
+
+
+                def count(x):
+                    calls.append(1)
+                    return x
+            """,
+            "train.py": """\
+                import keras
+                import tensorflow as tf
+
+                from registry import count, register
+
+
+                @register("squared")
+                def squared_error(y_true, y_pred):
+                    return tf.reduce_mean(tf.square(count(y_true) - y_pred))
+
+
+                model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+                model.compile(loss=squared_error)
+            """,
+        },
+    )
+    assert [line.split(" changes ")[0] for line in run_cli(tmp_path, monkeypatch, ".")] == [
+        "registry.py:14:5: TF105 `calls.append(...)`"
+    ]

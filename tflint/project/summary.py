@@ -254,10 +254,13 @@ class _Builder:
                 self.wrappers.append(qualname)
 
     def _scan(self, node: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
+        """A function's body (its decorators, defaults and annotations run where it is
+        defined, not when it is called), or any other statement whole."""
         assigns: list[ast.Assign] = []
         calls: list[ast.Call] = []
         annotations: list[ast.AnnAssign] = []
-        for inner in ast.walk(node):
+        parts = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
+        for inner in (found for part in parts for found in ast.walk(part)):
             if isinstance(inner, ast.Call):
                 calls.append(inner)
             elif isinstance(inner, ast.Assign):

@@ -53,6 +53,8 @@ class Walker(cst.CSTVisitor):
         ctx = self.ctx
         for handler in self.leaves.get(type(original_node).__name__, ()):
             handler(original_node, ctx)
+        if isinstance(original_node, cst.Assign | cst.AnnAssign | cst.AugAssign):
+            ctx.passed.add(original_node)
         if self._frame_owners and self._frame_owners[-1] is original_node:
             self._frame_owners.pop()
             ctx.frames.pop()

@@ -57,6 +57,11 @@ class Frame:
     reason: GraphReason | None
     class_name: str | None = None
     _tensor_names: set[str] | None = field(default=None, repr=False)
+    # Names assigned both tensors and Python values: each assignment, in source order, and
+    # whether it assigns a tensor (see FileContext.is_tensor). None in a caller's frame judged
+    # away from the walk (FileContext._parameters_fed_tensors): there it is flow-insensitive.
+    _rebound: dict[str, list[tuple[cst.CSTNode, bool]]] | None = field(default=None, repr=False)
+    detached: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class FileContext:
         self.ancestors: list[cst.CSTNode] = []
         self.reports: list[Report] = []
         self._caller_frames: dict[FunctionNode, Frame] = {}
+        self.passed: set[cst.CSTNode] = set()  # assignments the walk has left behind
 
     # -- where we are ------------------------------------------------------------------------
 
@@ -139,16 +145,49 @@ class FileContext:
 
     def tensor_names(self) -> set[str]:
         """Names in the innermost function that hold tensor values (flow-insensitive)."""
-        frame = next(
-            (f for f in reversed(self.frames) if isinstance(f.node, cst.FunctionDef | cst.Lambda)),
-            None,
-        )
+        frame = self._function_frame()
         if frame is None:
             return set()
         if frame._tensor_names is None:
             frame._tensor_names = set()  # guards recursion through is_tensor
             frame._tensor_names = self._infer_tensor_names(frame)
+            if not frame.detached:
+                frame._rebound = self._rebound(frame, frame._tensor_names)
         return frame._tensor_names
+
+    def _function_frame(self) -> Frame | None:
+        return next(
+            (f for f in reversed(self.frames) if isinstance(f.node, cst.FunctionDef | cst.Lambda)),
+            None,
+        )
+
+    def _rebound(self, frame: Frame, names: set[str]) -> dict[str, list[tuple[cst.CSTNode, bool]]]:
+        """Names (not parameters) assigned a tensor somewhere and something else elsewhere."""
+        node = frame.node
+        assert isinstance(node, cst.FunctionDef | cst.Lambda)
+        params = {p.name.value for p in (*node.params.posonly_params, *node.params.params)}
+        found: dict[str, list[tuple[cst.CSTNode, bool]]] = {}
+        for targets, value, statement in collect_assignment_nodes(node):
+            tensor = self.is_tensor(value)
+            for target in targets:
+                if target in names and target not in params:
+                    found.setdefault(target, []).append((statement, tensor))
+        return {k: v for k, v in found.items() if len({tensor for _, tensor in v}) == 2}
+
+    def _holds_tensor_here(self, name: str) -> bool:
+        """A tensor name, where the walk is: a name rebound between tensors and Python values
+        (`x_shape = static_shape(x)` ... later `x_shape = tf.shape(x)`) holds what the last
+        assignment the walk has passed gave it."""
+        if name not in self.tensor_names():
+            return False
+        frame = self._function_frame()
+        entries = frame._rebound.get(name) if frame is not None and frame._rebound else None
+        if not entries:
+            return True
+        for statement, tensor in reversed(entries):
+            if statement in self.passed:
+                return tensor
+        return False
 
     def _infer_tensor_names(self, frame: Frame) -> set[str]:
         node = frame.node
@@ -209,7 +248,8 @@ class FileContext:
             frame = self._caller_frames.get(caller)
             if frame is None:
                 class_name = self.graph.method_class(caller)
-                frame = Frame(caller, None, self.graph.reason(caller), class_name)
+                reason = self.graph.reason(caller)
+                frame = Frame(caller, None, reason, class_name, detached=True)
                 self._caller_frames[caller] = frame
             self.frames.append(frame)
             try:
@@ -239,7 +279,7 @@ class FileContext:
         """Whether an expression evidently holds a tensor value: a graph-code parameter, a `tf.*`
         / `keras.ops.*` result, or a name assigned from one (static shapes are Python values)."""
         if isinstance(node, cst.Name):
-            return node.value in self.tensor_names()
+            return self._holds_tensor_here(node.value)
         if isinstance(node, cst.Attribute):
             if node.attr.value in STATIC_ATTRIBUTES:
                 return False
@@ -423,11 +463,21 @@ def collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExp
     return collector.assignments
 
 
+def collect_assignment_nodes(
+    node: FunctionNode,
+) -> list[tuple[list[str], cst.BaseExpression, cst.CSTNode]]:
+    """collect_assignments with each assignment's node, in source order."""
+    collector = _AssignmentCollector()
+    walk(node.body, collector)
+    return [(*pair, at) for pair, at in zip(collector.assignments, collector.nodes, strict=True)]
+
+
 class _AssignmentCollector(cst.CSTVisitor):
     """Assignments in one function body, not descending into nested functions."""
 
     def __init__(self) -> None:
         self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
+        self.nodes: list[cst.CSTNode] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -438,13 +488,16 @@ class _AssignmentCollector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in target_names(target.target)]
         self.assignments.append((names, node.value))
+        self.nodes.append(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self.assignments.append((target_names(node.target), node.value))
+            self.nodes.append(node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.assignments.append((target_names(node.target), node.value))
+        self.nodes.append(node)
 
 
 class Check:

@@ -32,7 +32,11 @@ _STATEFUL_LAYERS = frozenset({
 })  # fmt: skip
 _STATEFUL_PREFIXES = ("Conv", "SeparableConv", "DepthwiseConv", "Random", "SpatialDropout")
 _STATEFUL_SUFFIXES = ("Dropout", "RNN", "LSTM", "GRU", "Cell", "Normalization")
-_STATELESS_LAYERS = frozenset({"UnitNormalization"})
+_STATELESS_LAYERS = frozenset({"UnitNormalization", "AbstractRNNCell"})
+# Wrappers whose variables are those of the cell or layer they wrap (their first argument).
+_WRAPPERS = frozenset(
+    {"keras.layers.RNN", "keras.layers.Bidirectional", "keras.layers.TimeDistributed"}
+)
 # Module-level Keras constructors whose result holds variables from the start.
 _OPTIMIZERS = "keras.optimizers."
 _METRICS = "keras.metrics."
@@ -69,13 +73,35 @@ def _own_class_state(call: cst.Call, ctx: FileContext) -> str | None:
     kind = ctx.graph.class_kind(call.func.value)
     if kind not in (KerasKind.LAYER, KerasKind.METRIC):
         return None
-    for info in ctx.graph.index.lineage(call.func.value):
+    return kind.value.lower() if _class_makes_state(call.func.value, ctx) else None
+
+
+def _wraps_weightless(call: cst.Call, ctx: FileContext) -> bool:
+    """`keras.layers.RNN(cell)` where `cell` is built, in this function, from the module's own
+    cell class that creates no variables (its transition matrix passed in, say): the wrapper
+    has nothing to create again on each trace."""
+    wrapped = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if not isinstance(wrapped, cst.Name) or ctx.function is None:
+        return False
+    values = ctx.graph.bound_values(wrapped.value, ctx.function)
+    return bool(values) and all(
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value in ctx.graph.classes
+        and not _class_makes_state(value.func.value, ctx)
+        for value in values
+    )
+
+
+def _class_makes_state(name: str, ctx: FileContext) -> bool:
+    """Some method of the module's class `name` or of its same-module bases creates a
+    variable, or a base is a variable-holding Keras class."""
+    for info in ctx.graph.index.lineage(name):
         if any(_stateful_keras_class(base) for base in info.base_qualnames):
-            return kind.value.lower()
-        for node in nodes(info.node):
-            if isinstance(node, cst.Call) and _makes_state(node, ctx):
-                return kind.value.lower()
-    return None
+            return True
+        if any(isinstance(node, cst.Call) and _makes_state(node, ctx) for node in nodes(info.node)):
+            return True
+    return False
 
 
 def _makes_state(call: cst.Call, ctx: FileContext) -> bool:
@@ -101,6 +127,8 @@ class KerasObjectInGraphCheck(Check):
         kind = _stateful_keras_class(qualname) if qualname else None
         kind = kind or _own_class_state(node, ctx)
         if kind is None or under_create_once_guard(ctx) or _creation_intercepted(ctx):
+            return
+        if qualname in _WRAPPERS and _wraps_weightless(node, ctx):
             return
         spelled = cst.Module([]).code_for_node(node.func)
         ctx.report(

@@ -979,3 +979,42 @@ def test_keras_fails_to_load_a_loss_without_kwargs_and_silently_defaults_one_wit
             self.delta = delta
 
     assert _reload(Custom(delta=2.0)).delta == 0.1
+
+
+def test_a_name_rebound_between_an_array_and_a_tensor_holds_what_reaches_the_use() -> None:
+    """Before `reps = tf.constant(reps)` (or `x_shape = tf.shape(x)`) the name is the NumPy
+    array (the static shape): quiet; after an `if` whose one branch assigns a tensor, the name
+    may hold it: flagged."""
+    assert (
+        found(
+            """
+            import numpy as np
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                reps = np.ones(len(x.shape), dtype="int32")
+                reps = np.delete(reps, 0)
+                reps = tf.constant(reps)
+                sizes = list(x.shape)
+                n = np.prod(sizes)
+                sizes = tf.shape(x)
+                return tf.tile(x, reps), n, sizes
+            """
+        )
+        == []
+    )
+    assert found(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def g(x, several):
+            if several:
+                single = tf.equal(np.array(1), len(x.shape))
+            else:
+                single = np.array(True)
+            return np.where(single, x.shape[-1], 1)
+        """
+    ) == [(11, 12, "TF201")]

@@ -48,6 +48,9 @@ class FixPlan:
     tensorflow_import: str | None = None
 
 
+Rebinding = tuple[cst.CSTNode, cst.CSTNode | None, bool]  # assignment, its block, a tensor?
+
+
 @dataclass
 class Frame:
     """One function (or lambda, or class body) the walk is inside."""
@@ -57,10 +60,11 @@ class Frame:
     reason: GraphReason | None
     class_name: str | None = None
     _tensor_names: set[str] | None = field(default=None, repr=False)
-    # Names assigned both tensors and Python values: each assignment, in source order, and
-    # whether it assigns a tensor (see FileContext.is_tensor). None in a caller's frame judged
-    # away from the walk (FileContext._parameters_fed_tensors): there it is flow-insensitive.
-    _rebound: dict[str, list[tuple[cst.CSTNode, bool]]] | None = field(default=None, repr=False)
+    # Names assigned both tensors and Python values: each assignment, in source order, the
+    # block it sits in, and whether it assigns a tensor (see FileContext._holds_tensor_here).
+    # None in a caller's frame judged away from the walk (FileContext._parameters_fed_tensors):
+    # there it is flow-insensitive.
+    _rebound: dict[str, list[Rebinding]] | None = field(default=None, repr=False)
     detached: bool = False
 
 
@@ -161,32 +165,38 @@ class FileContext:
             None,
         )
 
-    def _rebound(self, frame: Frame, names: set[str]) -> dict[str, list[tuple[cst.CSTNode, bool]]]:
+    def _rebound(self, frame: Frame, names: set[str]) -> dict[str, list[Rebinding]]:
         """Names (not parameters) assigned a tensor somewhere and something else elsewhere."""
         node = frame.node
         assert isinstance(node, cst.FunctionDef | cst.Lambda)
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params)}
-        found: dict[str, list[tuple[cst.CSTNode, bool]]] = {}
-        for targets, value, statement in collect_assignment_nodes(node):
+        found: dict[str, list[Rebinding]] = {}
+        for targets, value, statement, block in collect_assignment_nodes(node):
             tensor = self.is_tensor(value)
             for target in targets:
                 if target in names and target not in params:
-                    found.setdefault(target, []).append((statement, tensor))
-        return {k: v for k, v in found.items() if len({tensor for _, tensor in v}) == 2}
+                    found.setdefault(target, []).append((statement, block, tensor))
+        return {k: v for k, v in found.items() if len({entry[2] for entry in v}) == 2}
 
     def _holds_tensor_here(self, name: str) -> bool:
-        """A tensor name, where the walk is: a name rebound between tensors and Python values
-        (`x_shape = static_shape(x)` ... later `x_shape = tf.shape(x)`) holds what the last
-        assignment the walk has passed gave it."""
+        """A tensor name, where the walk is. A name rebound between tensors and Python values
+        (`x_shape = static_shape(x)`, later `x_shape = tf.shape(x)`) holds a tensor when an
+        assignment the walk has passed gave it one and no later passed Python-valued assignment
+        in a block around the use (one every path to it runs) replaced it: `if ...: t =
+        ops.equal(a, b)` / `else: t = np.array(True)` may still hold the tensor after the `if`."""
         if name not in self.tensor_names():
             return False
         frame = self._function_frame()
         entries = frame._rebound.get(name) if frame is not None and frame._rebound else None
         if not entries:
             return True
-        for statement, tensor in reversed(entries):
-            if statement in self.passed:
-                return tensor
+        for statement, block, tensor in reversed(entries):
+            if statement not in self.passed:
+                continue
+            if tensor:
+                return True
+            if any(ancestor is block for ancestor in self.ancestors):
+                return False
         return False
 
     def _infer_tensor_names(self, frame: Frame) -> set[str]:
@@ -465,11 +475,13 @@ def collect_assignments(node: FunctionNode) -> list[tuple[list[str], cst.BaseExp
 
 def collect_assignment_nodes(
     node: FunctionNode,
-) -> list[tuple[list[str], cst.BaseExpression, cst.CSTNode]]:
-    """collect_assignments with each assignment's node, in source order."""
+) -> list[tuple[list[str], cst.BaseExpression, cst.CSTNode, cst.CSTNode | None]]:
+    """collect_assignments with each assignment's node and the block it sits in, in source
+    order."""
     collector = _AssignmentCollector()
     walk(node.body, collector)
-    return [(*pair, at) for pair, at in zip(collector.assignments, collector.nodes, strict=True)]
+    where = zip(collector.nodes, collector.blocks, strict=True)
+    return [(*pair, *at) for pair, at in zip(collector.assignments, where, strict=True)]
 
 
 class _AssignmentCollector(cst.CSTVisitor):
@@ -478,6 +490,18 @@ class _AssignmentCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         self.assignments: list[tuple[list[str], cst.BaseExpression]] = []
         self.nodes: list[cst.CSTNode] = []
+        self.blocks: list[cst.CSTNode | None] = []
+        self._open: list[cst.CSTNode] = []  # the blocks around the walk
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._open.append(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._open.pop()
+
+    def _at(self, node: cst.CSTNode) -> None:
+        self.nodes.append(node)
+        self.blocks.append(self._open[-1] if self._open else None)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -488,16 +512,16 @@ class _AssignmentCollector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in target_names(target.target)]
         self.assignments.append((names, node.value))
-        self.nodes.append(node)
+        self._at(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self.assignments.append((target_names(node.target), node.value))
-            self.nodes.append(node)
+            self._at(node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.assignments.append((target_names(node.target), node.value))
-        self.nodes.append(node)
+        self._at(node)
 
 
 class Check:

@@ -30,7 +30,7 @@ def verdicts(
 ) -> list[tuple[str, str]]:
     """(`file:row:col: CODE`, `status: evidence`) of each finding `--verify` reports."""
     monkeypatch.chdir(root)
-    options = ["--preview", "--verify"] if cache else ["--no-cache", "--preview", "--verify"]
+    options = ["--verify"] if cache else ["--no-cache", "--verify"]
     result = CliRunner().invoke(main, [*options, *paths])
     assert result.exit_code == 1, result.output
     found = [_FINDING.match(line) for line in result.output.splitlines() if ": TF" in line]
@@ -330,7 +330,7 @@ def test_a_partial_run_verifies_from_the_caller_the_cache_knows(
     and the verifier runs the caller's file from disk."""
     write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
     monkeypatch.chdir(tmp_path)
-    assert CliRunner().invoke(main, ["--preview", "."]).exit_code == 1  # caches the summaries
+    assert CliRunner().invoke(main, ["."]).exit_code == 1  # caches the summaries
     (tmp_path / "utils.py").write_text(UTILS + "\n\ndef other():\n    return 1\n")
     assert verdicts(tmp_path, monkeypatch, "utils.py", cache=True) == [
         (
@@ -347,7 +347,7 @@ def test_without_the_project_the_caller_is_named_and_the_finding_unverifiable(
     """The API without `project` (the run's files) runs the flagged module alone: nothing
     there traces the code, and the verdict says which module does."""
     write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN})
-    result = lint_paths([tmp_path], Settings(root=tmp_path, preview=True), jobs=1)
+    result = lint_paths([tmp_path], Settings(root=tmp_path), jobs=1)
     [verified] = verify_diagnostics(result.diagnostics, device="cpu")
     assert verified.verification is not None
     assert (verified.verification.status, verified.verification.evidence) == (

@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePath
@@ -22,6 +22,7 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from tflint import prune
 from tflint.checks import ALL_CHECKS
 from tflint.checks.base import FileContext, FixPlan, Report
 from tflint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
@@ -58,11 +59,12 @@ class SyntaxProblem:
 PIECEWISE_MIN_BYTES = 128 * 1024
 
 
-def parse(source: bytes) -> cst.Module | SyntaxProblem:
+def parse(source: bytes, *, prune_statements: bool = False) -> cst.Module | SyntaxProblem:
     """LibCST's tree, or where the source stops being Python. Python's own parser goes first:
     it words the problem (users know its messages), and LibCST's native parser must never see
     what Python rejects for nesting (it overflows its stack and kills the process). LibCST's
-    message is the fallback where only LibCST fails."""
+    message is the fallback where only LibCST fails. `prune_statements`: LibCST gets only the
+    top-level statements a rule can need (tflint.prune), the others as empty rows."""
     starts: list[int] | None = None
     if len(source) >= PIECEWISE_MIN_BYTES:
         checked = python_statements(source)
@@ -73,7 +75,14 @@ def parse(source: bytes) -> cst.Module | SyntaxProblem:
         tree = python_tree(source)
         if isinstance(tree, SyntaxProblem):
             return tree
+        if prune_statements and source_encoding(source) in _PRUNABLE_ENCODINGS:
+            source = prune.pruned_source(source, tree) or source
         del tree  # Python's tree is not kept while LibCST parses
+    with unvalidated():
+        return _libcst_parse(source, starts)
+
+
+def _libcst_parse(source: bytes, starts: list[int] | None) -> cst.Module | SyntaxProblem:
     if starts is not None:
         with contextlib.suppress(cst.ParserSyntaxError):  # the whole parse words the error
             module = parse_in_pieces(source, starts)
@@ -86,6 +95,32 @@ def parse(source: bytes) -> cst.Module | SyntaxProblem:
         return SyntaxProblem(message, error.raw_line, error.raw_column + 1, python_rejects=False)
     except (SyntaxError, ValueError) as error:
         return SyntaxProblem(str(error).splitlines()[0], 1, 1, python_rejects=False)
+
+
+_PRUNABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig"})
+
+
+@contextlib.contextmanager
+def unvalidated() -> Iterator[None]:
+    """LibCST without its node validation, while its own parser builds a tree.
+
+    Every node's `__post_init__` runs `_validate`, which only checks (it raises or not, it
+    never changes the node) what a hand-built node may get wrong: parentheses that do not
+    pair, missing whitespace between keywords. A tree straight from LibCST's parser, of source
+    Python's parser accepted, has none of that, and the checks are about a third of the parse
+    time. Nodes built after the parse (a fix's replacement) are validated as always; the
+    switch is process state, and a worker parses one file at a time (the deep-stack thread
+    runs while its caller waits)."""
+    validating = cst.CSTNode.__dict__["__post_init__"]
+    cst.CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cst.CSTNode.__post_init__ = validating  # type: ignore[method-assign]
+
+
+def _skip_validation(self: cst.CSTNode) -> None:
+    """CSTNode.__post_init__ without `_validate` (see unvalidated)."""
 
 
 def python_tree(source: bytes) -> ast.Module | SyntaxProblem:
@@ -277,7 +312,8 @@ def lint_source(
             return []
         problem = parse(source)
         return _syntax_only(problem, filename) if isinstance(problem, SyntaxProblem) else []
-    module = parse(source)
+    # A file other modules make graph code in is parsed whole: any function can be a root.
+    module = parse(source, prune_statements=prune.ENABLED and not hooks.external_roots())
     if isinstance(module, SyntaxProblem):
         return (
             _syntax_only(module, filename)

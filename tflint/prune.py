@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
@@ -82,13 +82,19 @@ def _units(source: bytes, tree: ast.Module) -> list[_Unit]:
             units[-1].last = max(units[-1].last, last)
         else:
             units.append(_Unit(first, last, [statement], True, False, *(frozenset(),) * 3))
-    aliases = _seed_aliases(tree)
+    scans = []
+    aliases: dict[str, str] = {}
     for unit in units:
         unit.prunable = all(isinstance(s, _DEFINITIONS) for s in unit.statements)
-        scan = _Scan(aliases)
+        scan = _Scan()
         for statement in unit.statements:
             scan.statement(statement)
-        unit.seed = scan.seed
+        scans.append(scan)
+        aliases.update(scan.aliases)
+    seed_names = _SEED_NAMES | {alias for alias, word in aliases.items() if word in _SEED_NAMES}
+    factories = _FACTORIES | {alias for alias, word in aliases.items() if word in _FACTORIES}
+    for unit, scan in zip(units, scans, strict=True):
+        unit.seed = scan.seed or bool(scan.names & seed_names or scan.factory_calls & factories)
         unit.used, unit.bound, unit.called = (
             frozenset(scan.used),
             frozenset(scan.bound - scan.imported),
@@ -120,18 +126,18 @@ _TRACED = frozenset({"call", "train_step", "test_step", "predict_step", "update_
 _CONFIG_BASES = frozenset({"Loss", "Metric", "losses", "metrics"})
 
 
-def _seed_aliases(tree: ast.Module) -> dict[str, str]:
-    """Local names imports bind to one of the seed names (`from tensorflow import function as
-    tff`): alias → the name it stands for."""
-    aliases: dict[str, str] = {}
-    words = _SEED_NAMES | _FACTORIES
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                last = alias.name.split(".")[-1]
-                if last in words and alias.asname:
-                    aliases[alias.asname] = last
-    return aliases
+def _walk(root: ast.AST) -> Iterator[ast.AST]:
+    """ast.walk, faster (no generator per node), in another order."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
 
 
 class _Scan:
@@ -139,18 +145,23 @@ class _Scan:
     names, and whether it is a seed.
 
     `used`: names it loads and the (non-dunder) attributes it reads: what graph code in it
-    can reach. `bound`: the module-level names it can bind (its own name, a class's members,
-    `global` names, any name assigned outside a definition). `called`: the names a use of it
-    goes through (a def's or class's name, a class's decorated methods, `global` names, names
-    a statement outside a definition binds). Names bound by imports connect nothing."""
+    can reach. `bound`: the names it can bind for the module (its own name, a class's
+    members, `global` names, any name assigned outside a definition) and the names its
+    functions assign (GraphContext.assignments holds every scope's: TF105 and TF206 read
+    them). `called`: the names a use of it goes through (a def's or class's name, a class's
+    decorated methods, `global` names, names a statement outside a definition binds). Names
+    bound by imports connect nothing. `names`, `factory_calls` and `aliases` decide, once
+    every statement's imports are known, whether an alias makes it a seed."""
 
-    def __init__(self, aliases: dict[str, str]) -> None:
-        self.aliases = aliases
+    def __init__(self) -> None:
         self.seed = False
         self.used: set[str] = set()
         self.bound: set[str] = set()
         self.called: set[str] = set()
         self.imported: set[str] = set()
+        self.names: set[str] = set()  # every Name, loaded or not
+        self.factory_calls: set[str] = set()  # names called with a call as first argument
+        self.aliases: dict[str, str] = {}  # `import ... as alias` of a seed or factory name
 
     def statement(self, statement: ast.stmt) -> None:
         definition = isinstance(statement, _DEFINITIONS)
@@ -163,23 +174,31 @@ class _Scan:
                     self.bound.add(member.name)
                     if member.decorator_list:
                         self.called.add(member.name)
-        for node in ast.walk(statement):
+        for node in _walk(statement):
             self._node(node, definition)
 
     def _node(self, node: ast.AST, in_definition: bool) -> None:
         if isinstance(node, ast.Name):
-            word = self.aliases.get(node.id, node.id)
-            self.seed = self.seed or word in _SEED_NAMES
+            self.names.add(node.id)
             if isinstance(node.ctx, ast.Load):
                 self.used.add(node.id)
             elif not in_definition:
                 self._binds(node.id)
+            else:
+                self.bound.add(node.id)
         elif isinstance(node, ast.Attribute):
             self.seed = self.seed or node.attr in _SEED_NAMES or node.attr in _SEED_ATTRIBUTES
             if not node.attr.startswith("__") or node.attr == "__call__":
                 self.used.add(node.attr)
         elif isinstance(node, ast.Call):
-            self.seed = self.seed or _factory_of_call(node, self.aliases)
+            if node.args and isinstance(node.args[0], ast.Call):  # TF204: `tf.constant(np...)`
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                self.factory_calls.add(name)
+        elif isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, str) and len(value) < 80 and _IDENTIFIER.fullmatch(value):
+                self.used.add(value)
         elif isinstance(node, ast.keyword):
             self.seed = self.seed or node.arg == "run_eagerly"
         elif isinstance(node, ast.Global | ast.Nonlocal):
@@ -190,24 +209,19 @@ class _Scan:
             self.seed = self.seed or node.name in _TRACED or _config_class(node)
             if not in_definition:
                 self._binds(node.name)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if len(node.value) < 80 and _IDENTIFIER.fullmatch(node.value):
-                self.used.add(node.value)
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                self.imported.add((alias.asname or alias.name).split(".")[0])
+            self._imports(node)
+
+    def _imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.imported.add((alias.asname or alias.name).split(".")[0])
+            last = alias.name.split(".")[-1]
+            if alias.asname and (last in _SEED_NAMES or last in _FACTORIES):
+                self.aliases[alias.asname] = last
 
     def _binds(self, name: str) -> None:
         self.bound.add(name)
         self.called.add(name)
-
-
-def _factory_of_call(call: ast.Call, aliases: dict[str, str]) -> bool:
-    """`tf.constant(np.arange(3))`: TF204 looks at factories of a call's result."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    name = aliases.get(name, name) if isinstance(name, str) else None
-    return name in _FACTORIES and bool(call.args) and isinstance(call.args[0], ast.Call)
 
 
 def _config_class(node: ast.AST) -> bool:

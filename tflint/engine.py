@@ -30,7 +30,7 @@ from tflint.files import Unreadable, check_decodable, source_encoding, unreadabl
 from tflint.graph import GraphContext
 from tflint.names import ImportMap
 from tflint.piecewise import parse_in_pieces, statement_starts
-from tflint.prescan import may_have_findings
+from tflint.prescan import may_have_findings, taken_tree
 from tflint.project import hooks
 from tflint.suppress import apply_suppressions
 from tflint.traverse import walk
@@ -124,6 +124,9 @@ def _skip_validation(self: cst.CSTNode) -> None:
 
 
 def python_tree(source: bytes) -> ast.Module | SyntaxProblem:
+    scanned = taken_tree(source)  # the pre-scan parsed these bytes already
+    if scanned is not None:
+        return hooks.parsed(scanned)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code

@@ -117,13 +117,35 @@ def may_have_findings(source: bytes) -> bool:
 
     Two stages: patterns over the text (imports found anywhere, docstrings included), then, for
     files that pass, the real import statements and class bases from the stdlib's `ast` (a
-    tenth of LibCST's parse time).
+    tenth of LibCST's parse time). The stdlib tree of a file that passes is kept for
+    engine.python_tree (taken_tree), which would parse the same bytes again.
     """
-    source = _as_utf8(source)
-    if not _could_report(source, _imports_in_text(source)):
+    global _passed
+    _passed = None
+    utf8 = _as_utf8(source)
+    if not _could_report(utf8, _imports_in_text(utf8)):
         return False
-    imports = _imports_in_tree(source)
-    return imports is None or _could_report(source, imports)
+    found = _imports_in_tree(utf8)
+    if found is None:
+        return True
+    imports, tree = found
+    if not _could_report(utf8, imports):
+        return False
+    if utf8 is source:
+        _passed = (source, tree)
+    return True
+
+
+# The source the last scan passed and its stdlib tree (a worker lints one file at a time).
+_passed: tuple[bytes, ast.Module] | None = None
+
+
+def taken_tree(source: bytes) -> ast.Module | None:
+    """The stdlib tree of `source` when the last scan passed these very bytes (the same
+    object), once; else None."""
+    global _passed
+    found, _passed = _passed, None
+    return found[1] if found is not None and found[0] is source else None
 
 
 def _could_report(source: bytes, imports: _Imports) -> bool:
@@ -213,9 +235,10 @@ def _imports_in_text(source: bytes) -> _Imports:
     return _Imports(_spaces(targets))
 
 
-def _imports_in_tree(source: bytes) -> _Imports | None:
+def _imports_in_tree(source: bytes) -> tuple[_Imports, ast.Module] | None:
     """Exactly what names.ImportMap binds (imports at any depth, relative and star imports
-    skipped) and the Keras kinds of every class's bases; None if `ast` cannot parse it."""
+    skipped) and the Keras kinds of every class's bases, with the tree; None if `ast` cannot
+    parse it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes: not ours to show
@@ -247,7 +270,8 @@ def _imports_in_tree(source: bytes) -> _Imports | None:
                 child for child in ast.iter_child_nodes(node) if isinstance(child, _BLOCKS)
             )
     kinds = {keras_kind(qualname) for qualname in _resolve_all(bases, aliases)}
-    return _Imports(_spaces(set(aliases.values())), frozenset(k for k in kinds if k is not None))
+    found = frozenset(k for k in kinds if k is not None)
+    return _Imports(_spaces(set(aliases.values())), found), tree
 
 
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)

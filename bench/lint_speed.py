@@ -52,6 +52,7 @@ class Run:
     stderr: str
     worker_count: int = 0
     largest_child_mb: float = field(default=0.0)  # getrusage, over every child so far
+    cpu_seconds: float = 0.0  # user + system time of tflint and every process below it
 
 
 def package_sources(*names: str) -> list[Path]:
@@ -104,6 +105,7 @@ def run_tflint(files: list[Path], jobs: int, config: Path, *, use_cache: bool = 
         *map(str, files),
     ]  # fmt: skip
     peaks: dict[int, float] = {}
+    cpu_before = children_cpu_seconds()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
@@ -126,7 +128,14 @@ def run_tflint(files: list[Path], jobs: int, config: Path, *, use_cache: bool = 
         stderr=errors,
         worker_count=len(peaks),
         largest_child_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        cpu_seconds=children_cpu_seconds() - cpu_before,
     )
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of every finished child process and those they waited for (the workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def fresh_config(directory: Path) -> Path:
@@ -137,17 +146,21 @@ def fresh_config(directory: Path) -> Path:
     return config
 
 
-def bare_parse_seconds(sources: list[bytes]) -> float:
-    start = time.perf_counter()
+def bare_parse_seconds(sources: list[bytes]) -> tuple[float, float]:
+    """(wall, CPU) seconds of a bare parse of every source in this process."""
+    start, cpu = time.perf_counter(), time.process_time()
     for source in sources:
         with contextlib.suppress(libcst.ParserSyntaxError):  # a rejected file still counts
             libcst.parse_module(source)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def show(label: str, run: Run, floor: float) -> None:
+def show(label: str, run: Run, floor: tuple[float, float]) -> None:
+    """Wall time against the bare parse's, and CPU time against its CPU time: on a shared
+    machine the wall times move with the load, the CPU times much less."""
     print(
-        f"{label:<28} {run.seconds:8.1f} s  {run.seconds / floor:5.2f}x bare parse  "
+        f"{label:<28} {run.seconds:8.1f} s  {run.seconds / floor[0]:5.2f}x bare parse  "
+        f"CPU {run.cpu_seconds:6.1f} s ({run.cpu_seconds / floor[1]:4.2f}x)  "
         f"parent {run.parent_rss_mb:6.0f} MB  largest worker {run.worker_rss_mb:6.0f} MB "
         f"({run.worker_count} processes below tflint)"
     )
@@ -214,7 +227,7 @@ def measure(title: str, files: list[Path], jobs: int, *, single: bool) -> None:
 
     print("bare libcst.parse_module over every file, one process ...", flush=True)
     floor = bare_parse_seconds(sources)
-    print(f"{'bare parse (1 process)':<28} {floor:8.1f} s")
+    print(f"{'bare parse (1 process)':<28} {floor[0]:8.1f} s  CPU {floor[1]:6.1f} s")
     if one is not None:
         show("tflint cold, --jobs 1", one, floor)
     show(f"tflint cold, --jobs {jobs}", every, floor)

@@ -105,13 +105,14 @@ def run_tflint(files: list[Path], jobs: int, config: Path, *, use_cache: bool = 
         *map(str, files),
     ]  # fmt: skip
     peaks: dict[int, float] = {}
-    cpu_before = children_cpu_seconds()
+    cpu: dict[int, float] = {}
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
         while process.poll() is None:
             for pid in {process.pid, *descendants(process.pid)}:
                 peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mb(pid))
+                cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
             time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - start
         stdout.seek(0)
@@ -128,14 +129,19 @@ def run_tflint(files: list[Path], jobs: int, config: Path, *, use_cache: bool = 
         stderr=errors,
         worker_count=len(peaks),
         largest_child_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        cpu_seconds=children_cpu_seconds() - cpu_before,
+        cpu_seconds=sum(cpu.values()),
     )
 
 
-def children_cpu_seconds() -> float:
-    """CPU time of every finished child process and those they waited for (the workers)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far, from /proc (0 once it has gone): summed over
+    tflint and every process below it, last seen at most POLL_SECONDS before each ended
+    (getrusage misses the workers, which the forkserver reaps)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_config(directory: Path) -> Path:

@@ -68,37 +68,37 @@ def test_package_with_relative_imports(tmp_path: Path, monkeypatch: pytest.Monke
     ]
 
 
+SRC_LAYOUT_ACCUMULATOR = {
+    "src/mylib/__init__.py": "",
+    "src/mylib/accumulate.py": """\
+            class Accumulator:
+                def __init__(self):
+                    self.total = 0
+
+                def add(self, value):
+                    self.total += 1
+                    return value
+        """,
+    "scripts/train.py": """\
+            import tensorflow as tf
+
+            from mylib.accumulate import Accumulator
+
+            acc = Accumulator()
+
+
+            @tf.function
+            def step(v):
+                acc.add(v)
+                return v
+        """,
+}
+
+
 def test_src_layout_accumulator_class_in_another_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(
-        tmp_path,
-        {
-            "src/mylib/__init__.py": "",
-            "src/mylib/accumulate.py": """\
-                class Accumulator:
-                    def __init__(self):
-                        self.total = 0
-
-                    def add(self, value):
-                        self.total += 1
-                        return value
-            """,
-            "scripts/train.py": """\
-                import tensorflow as tf
-
-                from mylib.accumulate import Accumulator
-
-                acc = Accumulator()
-
-
-                @tf.function
-                def step(v):
-                    acc.add(v)
-                    return v
-            """,
-        },
-    )
+    write(tmp_path, SRC_LAYOUT_ACCUMULATOR)
     assert run_cli(tmp_path, monkeypatch, "src", "scripts") == [
         "scripts/train.py:10:5: TF105 `acc.add(...)` changes a module-level variable from graph "
         f"code (decorated with @tf.function){TF105_AFTER}",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.test_project_cross_module import notebook, write
+from tests.test_project_cross_module import SRC_LAYOUT_ACCUMULATOR, notebook, write
 from tflint.cli import main
 from tflint.config import Settings
 from tflint.diagnostics import Diagnostic, Location
@@ -249,34 +249,7 @@ def test_src_layout_accumulator_class_in_another_module(
     """`mylib` lives under `src/`: the worker imports it from there, as the link resolved it.
     The method's `self.total` is read on the caller's global instance; the caller's own
     `acc.add(...)` finding is judged by the attributes the call changes."""
-    write(
-        tmp_path,
-        {
-            "src/mylib/__init__.py": "",
-            "src/mylib/accumulate.py": """\
-                class Accumulator:
-                    def __init__(self):
-                        self.total = 0
-
-                    def add(self, value):
-                        self.total += 1
-                        return value
-            """,
-            "scripts/train.py": """\
-                import tensorflow as tf
-
-                from mylib.accumulate import Accumulator
-
-                acc = Accumulator()
-
-
-                @tf.function
-                def step(v):
-                    acc.add(v)
-                    return v
-            """,
-        },
-    )
+    write(tmp_path, SRC_LAYOUT_ACCUMULATOR)
     assert verdicts(tmp_path, monkeypatch, "src", "scripts") == [
         (
             "scripts/train.py:10:5: TF105",

@@ -5,12 +5,14 @@ files whose findings depend on an edited module."""
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from tflint.cache import project_cache_directory
 from tflint.cli import main
 from tflint.config import Settings
 from tflint.runner import RunResult, lint_paths
@@ -291,6 +293,28 @@ def test_editing_a_module_re_judges_only_the_files_that_depend_on_it(tmp_path: P
     # a module nothing depends on: only itself
     (tmp_path / "helper.py").write_text(HELPER + "\n# changed\n")
     assert names(lint(tmp_path), tmp_path) == ["helper.py"]
+
+
+def test_a_warm_run_on_unchanged_files_takes_the_link_from_the_cache(tmp_path: Path) -> None:
+    """The link step's result is cached under every file's summary key: with the summaries
+    gone from the cache, a warm run still finds the cross-module case and analyses nothing;
+    once a file changes, the link runs again."""
+    write(tmp_path, {"utils.py": UTILS, "train.py": TRAIN, "helper.py": HELPER})
+    assert [d.code for d in lint(tmp_path).diagnostics] == ["TF105"]
+    directory = project_cache_directory(tmp_path)
+    assert directory is not None
+    summaries = directory / "summaries"
+    assert summaries.is_dir()
+    shutil.rmtree(summaries)
+    warm = lint(tmp_path)
+    assert (names(warm, tmp_path), [d.code for d in warm.diagnostics]) == ([], ["TF105"])
+    assert not summaries.exists()
+    (tmp_path / "helper.py").write_text(HELPER + "\n# changed\n")
+    edited = lint(tmp_path)
+    assert (names(edited, tmp_path), [d.code for d in edited.diagnostics]) == (
+        ["helper.py", "train.py", "utils.py"],
+        ["TF105"],
+    )
 
 
 def test_partial_run_reads_the_other_files_summaries_from_the_cache(tmp_path: Path) -> None:

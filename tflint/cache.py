@@ -88,6 +88,17 @@ class LintCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._prepared = False
+        # A source's sha256 by the identity of its bytes object (kept alive here): the result
+        # key and the summary key of one file hash it once.
+        self._digests: dict[int, tuple[bytes, str]] = {}
+
+    def _digest(self, source: bytes) -> str:
+        known = self._digests.get(id(source))
+        if known is not None and known[0] is source:
+            return known[1]
+        digest = hashlib.sha256(source).hexdigest()
+        self._digests[id(source)] = (source, digest)
+        return digest
 
     def key(
         self,
@@ -103,7 +114,7 @@ class LintCache:
             build_fingerprint(),
             filename,
             sorted(enabled),
-            hashlib.sha256(source).hexdigest(),
+            self._digest(source),
             sorted((name, astuple(reason)) for name, reason in (roots or {}).items()),
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
@@ -115,7 +126,7 @@ class LintCache:
             build_fingerprint(),
             filename.endswith(".ipynb"),
             sorted(enabled),
-            hashlib.sha256(source).hexdigest(),
+            self._digest(source),
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -145,8 +156,45 @@ class LintCache:
         key = hashlib.sha256(json.dumps(["roots", filename]).encode()).hexdigest()
         self._write(self._entry(key, "roots"), {k: list(astuple(r)) for k, r in roots.items()})
 
+    def link_key(self, summary_keys: Mapping[str, str], roots: list[Path]) -> str:
+        """The link step's key: every file of the run by name and summary key, the command-line
+        roots and the working directory (imports resolve from both)."""
+        parts = [
+            "link",
+            build_fingerprint(),
+            sorted(summary_keys.items()),
+            [str(root) for root in roots],
+            str(Path.cwd()),
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def get_link(self, key: str) -> tuple[list[str], dict[str, dict[str, Reason]]] | None:
+        """The project's files and each file's external roots, as the link step last found
+        them for exactly these files: a warm run then reads no summary at all."""
+        try:
+            data = json.loads(self._entry(key, "links").read_bytes())
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            external = {
+                str(filename): {str(name): _reason(*reason) for name, reason in roots.items()}
+                for filename, roots in data["external"].items()
+            }
+            return [str(name) for name in data["files"]], external
+        except _DAMAGED:
+            return None
+
+    def put_link(
+        self, key: str, files: list[str], external: Mapping[str, Mapping[str, Reason]]
+    ) -> None:
+        roots = {
+            filename: {name: list(astuple(reason)) for name, reason in by_name.items()}
+            for filename, by_name in external.items()
+        }
+        self._write(self._entry(key, "links"), {"key": key, "files": files, "external": roots})
+
     def _entry(self, key: str, kind: str = "entries") -> Path:
-        """Results in `entries/`, summaries in `summaries/`, last roots in `roots/`."""
+        """Results in `entries/`, summaries in `summaries/`, last roots in `roots/`,
+        link results in `links/`."""
         return self.directory / kind / key[:2] / f"{key[2:]}.json"
 
     def get(self, key: str, filename: str) -> FileResult | None:

@@ -173,14 +173,31 @@ def _link(
     run: RunResult,
     fix: FixMode | None,
 ) -> dict[str, dict[str, Reason]]:
-    """The functions of each file that other modules make graph code (the link step)."""
+    """The functions of each file that other modules make graph code (the link step). Its
+    result is cached under every file's summary key: a run on unchanged files reads neither
+    summaries nor results of the link. Not for partial runs (the other files' summaries come
+    from the cache) nor for fixes (the fixed code is summarised anew)."""
+    partial = bool(paths) and all(is_file(path) for path in paths)
+    link_key = None
+    if cache is not None and fix is None and not partial:
+        summary_keys = {
+            f.filename: cache.summary_key(f.filename, f.source, f.enabled) for f in files
+        }
+        link_key = cache.link_key(summary_keys, paths)
+        known = cache.get_link(link_key)
+        if known is not None:
+            run.project, external = known
+            return external
     _summarise(files, cache, jobs, run, fix)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
-    if cache is not None and paths and all(is_file(path) for path in paths):
+    if cache is not None and partial:
         summaries.update(_cached_context(paths, config, cache, summaries))
     modules = ProjectModules(list(summaries), paths)
     run.project = modules.files
-    return Linker(summaries, modules).external_roots()
+    external = Linker(summaries, modules).external_roots()
+    if cache is not None and link_key is not None:
+        cache.put_link(link_key, modules.files, external)
+    return external
 
 
 def _summarise(

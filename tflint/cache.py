@@ -139,6 +139,9 @@ class LintCache:
         except _DAMAGED:
             return None
 
+    def has_summary(self, key: str) -> bool:
+        return self._entry(key, "summaries").is_file()
+
     def put_summary(self, key: str, summary: ModuleSummary) -> None:
         self._write(self._entry(key, "summaries"), {"key": key, "summary": summary.to_json()})
 

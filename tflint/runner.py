@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,24 +174,28 @@ def _link(
     fix: FixMode | None,
 ) -> dict[str, dict[str, Reason]]:
     """The functions of each file that other modules make graph code (the link step). Its
-    result is cached under every file's summary key: a run on unchanged files reads neither
-    summaries nor results of the link. Not for partial runs (the other files' summaries come
-    from the cache) nor for fixes (the fixed code is summarised anew)."""
+    result is cached under the summary key of every file it reads (a partial run's other files
+    included, where the cache holds their summaries): a run on unchanged files reads neither
+    summaries nor results of the link. Not for fixes (the fixed code is summarised anew)."""
     partial = bool(paths) and all(is_file(path) for path in paths)
+    context: dict[str, str] = {}
+    if cache is not None and partial:
+        context = _context_keys(paths, config, cache, [f.filename for f in files])
     link_key = None
-    if cache is not None and fix is None and not partial:
-        summary_keys = {
-            f.filename: cache.summary_key(f.filename, f.source, f.enabled) for f in files
-        }
-        link_key = cache.link_key(summary_keys, paths)
+    if cache is not None and fix is None:
+        keys = {f.filename: cache.summary_key(f.filename, f.source, f.enabled) for f in files}
+        link_key = cache.link_key(keys | context, paths)
         known = cache.get_link(link_key)
         if known is not None:
             run.project, external = known
             return external
     _summarise(files, cache, jobs, run, fix)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
-    if cache is not None and partial:
-        summaries.update(_cached_context(paths, config, cache, summaries))
+    if cache is not None:
+        for filename, key in context.items():
+            summary = cache.get_summary(key)
+            if summary is not None:
+                summaries[filename] = summary
     modules = ProjectModules(list(summaries), paths)
     run.project = modules.files
     external = Linker(summaries, modules).external_roots()
@@ -229,16 +233,16 @@ def _summarise(
             cache.put_summary(keys[job.filename], outcome.summary)
 
 
-def _cached_context(
-    paths: list[Path], config: ConfigTree, cache: LintCache, named: Mapping[str, object]
-) -> dict[str, ModuleSummary]:
-    """A partial run (files named one by one, as pre-commit does): the summaries the cache
-    holds for the project's other files, read by content (no parse), so that graph code
-    reaching a named file from an unchanged one is still seen. A file the cache has no
-    summary of (never linted as it is now) is left out."""
+def _context_keys(
+    paths: list[Path], config: ConfigTree, cache: LintCache, named: list[str]
+) -> dict[str, str]:
+    """A partial run (files named one by one, as pre-commit does): the summary keys of the
+    project's other files whose summaries the cache holds, read by content (no parse), so that
+    graph code reaching a named file from an unchanged one is still seen. A file the cache has
+    no summary of (never linted as it is now) is left out."""
     root = config.for_directory(paths[0].absolute().parent).root
     seen = {Path(name).absolute() for name in named}
-    found: dict[str, ModuleSummary] = {}
+    found: dict[str, str] = {}
     for item in discover([root], config):
         if isinstance(item, Unreadable) or item.absolute() in seen:
             continue
@@ -247,9 +251,8 @@ def _cached_context(
             continue
         filename = str(item)
         key = cache.summary_key(filename, source, config.codes_for(filename))
-        summary = cache.get_summary(key)
-        if summary is not None:
-            found[filename] = summary
+        if cache.has_summary(key):
+            found[filename] = key
     return found
 
 

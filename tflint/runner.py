@@ -182,14 +182,16 @@ def _link(
     if cache is not None and partial:
         context = _context_keys(paths, config, cache, [f.filename for f in files])
     link_key = None
-    if cache is not None and fix is None:
+    keys: dict[str, str] = {}
+    if cache is not None:
         keys = {f.filename: cache.summary_key(f.filename, f.source, f.enabled) for f in files}
+    if cache is not None and fix is None:
         link_key = cache.link_key(keys | context, paths)
         known = cache.get_link(link_key)
         if known is not None:
             run.project, external = known
             return external
-    _summarise(files, cache, jobs, run, fix)
+    _summarise(files, keys, cache, jobs, run, fix)
     summaries = {f.filename: f.summary for f in files if f.summary is not None}
     if cache is not None:
         for filename, key in context.items():
@@ -206,6 +208,7 @@ def _link(
 
 def _summarise(
     files: list[_File],
+    keys: dict[str, str],
     cache: LintCache | None,
     jobs: int | None,
     run: RunResult,
@@ -213,12 +216,10 @@ def _summarise(
 ) -> None:
     """Every file's summary: from the cache, or by linting (fixing) it with the roots it got
     last time, usually still right, and summarising it in the same worker."""
-    keys: dict[str, str] = {}
     todo: list[Job] = []
     by_name = {file.filename: file for file in files}
     for file in files:
         if cache is not None:
-            keys[file.filename] = cache.summary_key(file.filename, file.source, file.enabled)
             file.summary = cache.get_summary(keys[file.filename])
             if file.summary is not None:
                 continue
